@@ -1,0 +1,31 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make demo   - builds the environment, then runs the main job on the embedded DuckDB
+#   make test   - builds the environment, then runs every check CI runs
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint install clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/saas-metrics demo
+
+lint: install
+	$(BIN)/ruff check saas_metrics tests
+	$(BIN)/ruff format --check saas_metrics tests
+	$(BIN)/sqlfluff lint models macros analyses tests/dbt
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) target logs warehouse/*.duckdb

@@ -1,0 +1,20 @@
+-- One row per customer per month from their first paid month to the as_of month, zero months
+-- included: MRR at the end of the month, local and in USD at the month's FX rate.
+with
+
+customer_months as (
+
+    select * from {{ ref('int_customer_months') }}
+
+)
+
+select
+    cast(customer_month_id as varchar) as customer_month_id,
+    cast(customer_id as varchar) as customer_id,
+    cast(month as date) as month,
+    cast(currency as varchar) as currency,
+    cast(mrr_local as decimal(38, 6)) as mrr_local,
+    cast(mrr as decimal(38, 6)) as mrr,
+    cast(is_active as boolean) as is_active
+
+from customer_months

@@ -1,0 +1,21 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'fx_rates') }}
+
+),
+
+renamed as (
+
+    select
+        currency || '@' || cast(rate_date as varchar) as fx_rate_id,
+        rate_date,
+        currency,
+        usd_per_unit
+
+    from source
+
+)
+
+select * from renamed

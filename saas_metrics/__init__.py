@@ -1,0 +1,3 @@
+"""SaaS metrics warehouse: load raw exports, build the dbt marts, report the numbers."""
+
+__version__ = "0.1.0"

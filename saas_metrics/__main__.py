@@ -1,0 +1,5 @@
+import sys
+
+from saas_metrics.cli import main
+
+sys.exit(main())

@@ -1,0 +1,153 @@
+"""The `saas-metrics` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from saas_metrics.dbt_runner import BuildError, build, resolve_database
+from saas_metrics.loader import LoadError, TableLoadResult, load_directory
+
+
+def _as_of(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--as-of must be YYYY-MM-DD, got {value!r}") from exc
+
+
+def _vars(value: str) -> dict:
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        raise argparse.ArgumentTypeError(f"--vars is not valid YAML: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise argparse.ArgumentTypeError("--vars must be a YAML mapping, e.g. '{lookback_days: 30}'")
+    return parsed
+
+
+def print_load_report(results: list[TableLoadResult], out=sys.stdout) -> None:
+    width = max(len(r.table) for r in results)
+    print(f"{'table'.ljust(width)}  {'files':>5}  {'read':>10}  {'loaded':>10}  {'rejected':>8}", file=out)
+    for r in results:
+        print(
+            f"{r.table.ljust(width)}  {len(r.files):>5}  {r.rows_read:>10}  {r.rows_loaded:>10}  {r.rows_rejected:>8}",
+            file=out,
+        )
+    total_read = sum(r.rows_read for r in results)
+    total_rejected = sum(r.rows_rejected for r in results)
+    print(f"{total_read} rows read, {total_read - total_rejected} loaded, {total_rejected} rejected", file=out)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    database = resolve_database(args.database)
+    try:
+        results = load_directory(Path(args.source_dir), database)
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print_load_report(results)
+    rejected = sum(r.rows_rejected for r in results)
+    if rejected:
+        print(
+            f"{rejected} row(s) rejected: see raw._rejects in {database} (table, source_file, row_number, "
+            "line_number, reason, raw_values)",
+            file=sys.stderr,
+        )
+        if not args.allow_rejects:
+            return 1
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    database = resolve_database(args.database)
+    try:
+        build(database, as_of=args.as_of, dbt_vars=args.vars, select=args.select)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from saas_metrics.generator import generate
+
+    summary = generate(
+        Path(args.out),
+        customers=args.customers,
+        months=args.months,
+        start=args.start,
+        seed=args.seed,
+        fmt=args.format,
+        faults=args.faults,
+        progress=not args.quiet,
+    )
+    for table, rows in summary.items():
+        print(f"{table}: {rows}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from saas_metrics.demo import run_demo
+
+    return run_demo(
+        database=resolve_database(args.database),
+        data_dir=Path(args.data_dir),
+        customers=args.customers,
+        months=args.months,
+        seed=args.seed,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="saas-metrics", description="Turn raw SaaS exports into MRR, retention, acquisition and finance marts."
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+    db_help = "DuckDB file (default: $SAAS_METRICS_DATABASE or warehouse/saas_metrics.duckdb)"
+
+    load = sub.add_parser("load", help="land contract files (CSV/Parquet) into schema raw")
+    load.add_argument("source_dir", help="folder with <table>.csv, <table>.parquet or <table>/ part files")
+    load.add_argument("--database", help=db_help)
+    load.add_argument("--allow-rejects", action="store_true", help="exit 0 even when rows were rejected")
+    load.set_defaults(func=cmd_load)
+
+    build_cmd = sub.add_parser("build", help="run dbt build for this project")
+    build_cmd.add_argument("--database", help=db_help)
+    build_cmd.add_argument("--as-of", type=_as_of, help="last complete day, YYYY-MM-DD (var as_of)")
+    build_cmd.add_argument("--vars", type=_vars, help="dbt vars as a YAML mapping")
+    build_cmd.add_argument("--select", nargs="+", help="dbt node selection")
+    build_cmd.set_defaults(func=cmd_build)
+
+    gen = sub.add_parser("generate", help="write a simulated company's exports in contract shape")
+    gen.add_argument("--out", required=True, help="output folder")
+    gen.add_argument("--customers", type=int, default=3000)
+    gen.add_argument("--months", type=int, default=36)
+    gen.add_argument("--start", default="2023-01", help="first month, YYYY-MM")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    gen.add_argument("--faults", type=float, default=0.0, help="share of rows to replace with bad rows")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=cmd_generate)
+
+    demo = sub.add_parser("demo", help="generate, load and build a simulated company; print its headline numbers")
+    demo.add_argument("--database", help=db_help)
+    demo.add_argument("--data-dir", default="warehouse/demo_data", help="where the simulated exports go")
+    demo.add_argument("--customers", type=int, default=3000)
+    demo.add_argument("--months", type=int, default=36)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=cmd_demo)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

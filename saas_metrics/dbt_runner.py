@@ -1,0 +1,78 @@
+"""Runs this dbt project against a DuckDB file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from saas_metrics.contract import project_dir
+
+DATABASE_ENV = "SAAS_METRICS_DATABASE"
+DEFAULT_DATABASE = Path("warehouse") / "saas_metrics.duckdb"
+
+
+class BuildError(Exception):
+    """dbt finished with errors (a failed model or an error-level test)."""
+
+
+def resolve_database(database: str | Path | None) -> Path:
+    """--database, else $SAAS_METRICS_DATABASE, else warehouse/saas_metrics.duckdb under the current folder."""
+    chosen = database or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
+    return Path(chosen).expanduser().resolve()
+
+
+def run_dbt(
+    command: Sequence[str],
+    database: Path,
+    dbt_vars: dict | None = None,
+    select: Sequence[str] | None = None,
+    extra_args: Sequence[str] = (),
+) -> None:
+    """Runs one dbt command (e.g. ["build"]) in-process; raises BuildError when dbt reports failure."""
+    from dbt.cli.main import dbtRunner
+
+    database.parent.mkdir(parents=True, exist_ok=True)
+    project = project_dir()
+    args = [
+        *command,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(project / "target"),
+        "--log-path",
+        str(project / "logs"),
+    ]
+    if dbt_vars:
+        args += ["--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip()]
+    if select:
+        args += ["--select", *select]
+    args += list(extra_args)
+    previous = os.environ.get(DATABASE_ENV)
+    os.environ[DATABASE_ENV] = str(database)
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        if previous is None:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = previous
+    if not result.success:
+        detail = f": {result.exception}" if result.exception else ""
+        raise BuildError(f"dbt {' '.join(command)} failed against {database}{detail}")
+
+
+def build(
+    database: Path,
+    as_of: str | None = None,
+    dbt_vars: dict | None = None,
+    select: Sequence[str] | None = None,
+) -> None:
+    merged = dict(dbt_vars or {})
+    if as_of:
+        merged["as_of"] = as_of
+    run_dbt(["build"], database, merged, select)

@@ -1,0 +1,354 @@
+"""Lands contract files (CSV or Parquet) into the warehouse's `raw` schema, losing nothing.
+
+Every row read ends up either in `raw.<table>` or in `raw._rejects` with its reason, so
+rows read = rows loaded + rows rejected for every table and every load.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from saas_metrics.contract import Column, Table, currency_exponents, load_contract
+
+REJECTS_TABLE = "raw._rejects"
+LOAD_LOG_TABLE = "raw._load_log"
+
+# Value rules of the contract, by column name: (SQL predicate on the typed value, what it must be).
+VALUE_RULES: dict[str, tuple[str, str]] = {
+    "billing_interval": ("{v} in ('day', 'week', 'month', 'year')", "one of day|week|month|year"),
+    "interval_count": ("{v} >= 1", ">= 1"),
+    "quantity": ("{v} >= 0", ">= 0"),
+    "discount_percent": ("{v} between 0 and 100", "within 0..100"),
+    "usd_per_unit": ("{v} > 0", "> 0"),
+    "spend": ("{v} >= 0", ">= 0"),
+    "score": ("{v} between 0 and 10", "within 0..10"),
+}
+LOWERCASE_COLUMNS = {"billing_interval"}
+TRUE_WORDS = ("true", "t", "1", "yes")
+FALSE_WORDS = ("false", "f", "0", "no")
+
+
+class LoadError(Exception):
+    """Input that stops a load: nothing of this load is written."""
+
+
+@dataclass
+class TableLoadResult:
+    table: str
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_changed: int = 0
+
+
+def qident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qstr(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def find_files(source_dir: Path, table: str) -> list[Path]:
+    """The files that deliver one table: <table>.csv, <table>.parquet or a folder <table>/ of parts."""
+    found = [p for p in (source_dir / f"{table}.csv", source_dir / f"{table}.parquet") if p.is_file()]
+    folder = source_dir / table
+    if folder.is_dir():
+        found += sorted(
+            p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet")
+        )
+    return found
+
+
+def _reader(path: Path) -> str:
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet({qstr(str(path))}, file_row_number = true)"
+    return (
+        f"read_csv({qstr(str(path))}, all_varchar = true, header = true, "
+        "store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')"
+    )
+
+
+def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    if path.suffix.lower() == ".parquet":
+        described = con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()
+        return [r[0] for r in described]
+    described = con.execute(
+        f"describe select * from read_csv({qstr(str(path))}, all_varchar = true, header = true)"
+    ).fetchall()
+    return [r[0] for r in described]
+
+
+def _normalise(name: str) -> str:
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def check_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> dict[str, str] | None:
+    """Maps contract columns to the file's header names; raises on a missing required column.
+
+    Returns None for a file with no header at all (an empty file), which delivers no rows.
+    """
+    if path.stat().st_size == 0:
+        return None
+    try:
+        header = _file_columns(con, path)
+    except duckdb.Error as exc:
+        raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
+    by_name = {}
+    for original in header:
+        by_name.setdefault(_normalise(original), original)
+    missing = [c for c in table.required_columns if c not in by_name]
+    if missing:
+        raise LoadError(
+            f"{path}: table {table.name} is missing required column(s) {', '.join(missing)} "
+            f"(file header: {', '.join(header)})"
+        )
+    return {c: by_name[c] for c in table.column_names if c in by_name}
+
+
+def _typed_expr(col: Column, raw: str) -> str:
+    text = f"nullif(trim({raw}), '')"
+    if col.type == "varchar":
+        value = text
+        if col.name == "currency":
+            value = f"upper({text})"
+        elif col.name in LOWERCASE_COLUMNS:
+            value = f"lower({text})"
+        return value
+    if col.type in ("bigint", "integer"):
+        return (
+            f"case when regexp_full_match({text}, '[+-]?[0-9]+(\\.0*)?') "
+            f"then try_cast(split_part({text}, '.', 1) as {col.sql_type}) end"
+        )
+    if col.type == "double":
+        return f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
+    if col.type == "boolean":
+        words_true = ", ".join(qstr(w) for w in TRUE_WORDS)
+        words_false = ", ".join(qstr(w) for w in FALSE_WORDS)
+        return (
+            f"case when lower({text}) in ({words_true}) then true "
+            f"when lower({text}) in ({words_false}) then false end"
+        )
+    if col.type == "timestamp":
+        return f"timezone('UTC', try_cast({text} as timestamptz))"
+    if col.type == "date":
+        ts = f"timezone('UTC', try_cast({text} as timestamptz))"
+        return f"coalesce(try_cast({text} as date), case when {ts}::time = time '00:00:00' then {ts}::date end)"
+    raise ValueError(col.type)
+
+
+def _reason_exprs(table: Table, currencies: str) -> list[str]:
+    reasons = []
+    for col in table.columns:
+        raw, typed = qident(f"_raw_{col.name}"), qident(col.name)
+        present = f"nullif(trim({raw}), '') is not null"
+        label = f"column {col.name}"
+        reasons.append(
+            f"case when {present} and {typed} is null then "
+            f"'{label}: cannot parse ' || {raw} || ' as {col.type}' end"
+        )
+        if not col.nullable:
+            reasons.append(f"case when not ({present}) then '{label}: null in a non-null column' end")
+        if col.name in VALUE_RULES:
+            predicate, wanted = VALUE_RULES[col.name]
+            reasons.append(
+                f"case when {typed} is not null and not ({predicate.format(v=typed)}) then "
+                f"'{label}: ' || {typed}::varchar || ' is not {wanted}' end"
+            )
+        if col.name == "currency":
+            reasons.append(
+                f"case when {typed} is not null and {typed} not in ({currencies}) then "
+                f"'{label}: ' || {typed} || ' is not an ISO 4217 currency code' end"
+            )
+    pk = table.primary_key
+    pk_parts = " || ', ' || ".join(f"coalesce({qident(k)}::varchar, 'null')" for k in pk)
+    pk_present = " and ".join(f"{qident(k)} is not null" for k in pk)
+    partition = ", ".join(qident(k) for k in pk)
+    reasons.append(
+        f"case when {pk_present} and count(*) over (partition by {partition}) > 1 then "
+        f"'primary key ({', '.join(pk)}) = (' || {pk_parts} || ') repeated within this delivery' end"
+    )
+    return reasons
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) -> None:
+    con.execute("create schema if not exists raw")
+    for table in tables.values():
+        cols = ", ".join(f"{qident(c.name)} {c.sql_type}" for c in table.columns)
+        con.execute(
+            f"create table if not exists raw.{qident(table.name)} "
+            f"({cols}, _loaded_at TIMESTAMP, _source_file VARCHAR)"
+        )
+    con.execute(
+        f"create table if not exists {REJECTS_TABLE} (load_id VARCHAR, loaded_at TIMESTAMP, "
+        "table_name VARCHAR, source_file VARCHAR, row_number BIGINT, line_number BIGINT, "
+        "reason VARCHAR, raw_values VARCHAR)"
+    )
+    con.execute(
+        f"create table if not exists {LOAD_LOG_TABLE} (load_id VARCHAR, loaded_at TIMESTAMP, "
+        "table_name VARCHAR, files VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
+        "rows_rejected BIGINT, rows_changed BIGINT)"
+    )
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]
+) -> None:
+    """Appends one file's rows, as text, to the temp table _incoming; CSV-level errors go to _bad_lines."""
+    cols = []
+    for col in table.columns:
+        source = f"{qident(mapping[col.name])}::varchar" if col.name in mapping else "null::varchar"
+        cols.append(f"{source} as {qident('_raw_' + col.name)}")
+    is_parquet = path.suffix.lower() == ".parquet"
+    row_number = "file_row_number + 1" if is_parquet else "row_number() over ()"
+    con.execute(
+        f"insert into _incoming select {qstr(label)}, {row_number}, {', '.join(cols)} from {_reader(path)}"
+    )
+    if not is_parquet:
+        con.execute(
+            f"""
+            insert into _bad_lines
+            select {qstr(label)}, line,
+                   'malformed CSV line: ' || string_agg(distinct error_type || ' (' || error_message || ')', '; '),
+                   any_value(csv_line)
+            from _csv_reject_errors
+            group by line
+            """
+        )
+        con.execute("drop table if exists _csv_reject_errors")
+        con.execute("drop table if exists _csv_reject_scans")
+
+
+def load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    files: list[tuple[Path, str, dict[str, str] | None]],
+    load_id: str,
+    loaded_at: datetime,
+) -> TableLoadResult:
+    result = TableLoadResult(table=table.name, files=[label for _, label, _ in files])
+    raw_cols = ", ".join(f"{qident('_raw_' + c.name)} VARCHAR" for c in table.columns)
+    con.execute(f"create or replace temp table _incoming (_source_file VARCHAR, _row_number BIGINT, {raw_cols})")
+    con.execute(
+        "create or replace temp table _bad_lines "
+        "(_source_file VARCHAR, line_number BIGINT, reason VARCHAR, raw_values VARCHAR)"
+    )
+    for path, label, mapping in files:
+        if mapping is not None:
+            _stage_file(con, table, path, label, mapping)
+
+    currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
+    typed = ", ".join(f"{_typed_expr(c, qident('_raw_' + c.name))} as {qident(c.name)}" for c in table.columns)
+    reasons = ", ".join(_reason_exprs(table, currencies))
+    raw_struct = ", ".join(f"{qident(c.name)} := {qident('_raw_' + c.name)}" for c in table.columns)
+    con.execute(
+        f"""
+        create or replace temp table _checked as
+        with typed as (
+            select *, {typed} from _incoming
+        )
+        select *, list_filter([{reasons}], lambda r: r is not null) as _reasons,
+               to_json(struct_pack({raw_struct}))::varchar as _raw_values
+        from typed
+        """
+    )
+    names = ", ".join(qident(c) for c in table.column_names)
+    con.execute(
+        f"""
+        insert into {REJECTS_TABLE}
+        select * from (
+            select {qstr(load_id)} as load_id, ?::timestamp as loaded_at, {qstr(table.name)} as table_name,
+                   _source_file as source_file, _row_number as row_number, null::bigint as line_number,
+                   array_to_string(_reasons, '; ') as reason, _raw_values as raw_values
+            from _checked where len(_reasons) > 0
+            union all
+            select {qstr(load_id)}, ?::timestamp, {qstr(table.name)}, _source_file, null::bigint, line_number,
+                   reason, raw_values
+            from _bad_lines
+        ) as new_rejects
+        where not exists (
+            select 1 from {REJECTS_TABLE} as old
+            where old.table_name = {qstr(table.name)}
+              and old.source_file = new_rejects.source_file
+              and old.row_number is not distinct from new_rejects.row_number
+              and old.line_number is not distinct from new_rejects.line_number
+              and old.raw_values is not distinct from new_rejects.raw_values
+        )
+        """,
+        [loaded_at, loaded_at],
+    )
+    (checked_rows, rejected_rows) = con.execute(
+        "select count(*), count(*) filter (where len(_reasons) > 0) from _checked"
+    ).fetchone()
+    (bad_lines,) = con.execute("select count(*) from _bad_lines").fetchone()
+    result.rows_read = checked_rows + bad_lines
+    result.rows_rejected = rejected_rows + bad_lines
+    result.rows_loaded = checked_rows - rejected_rows
+
+    # Rows that are new or differ from what the warehouse holds replace the earlier delivery.
+    target = f"raw.{qident(table.name)}"
+    matches = " and ".join(f"c.{qident(n)} is not distinct from t.{qident(n)}" for n in table.column_names)
+    con.execute(
+        f"""
+        create or replace temp table _changed as
+        select c.* from (select {names}, _source_file from _checked where len(_reasons) = 0) as c
+        anti join (select {names} from {target}) as t on {matches}
+        """
+    )
+    pk_match = " and ".join(f"{target}.{qident(k)} = _changed.{qident(k)}" for k in table.primary_key)
+    con.execute(f"delete from {target} using _changed where {pk_match}")
+    con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from _changed", [loaded_at])
+    (result.rows_changed,) = con.execute("select count(*) from _changed").fetchone()
+    con.execute(
+        f"insert into {LOAD_LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            loaded_at,
+            table.name,
+            ", ".join(result.files),
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            result.rows_changed,
+        ],
+    )
+    for temp in ("_incoming", "_bad_lines", "_checked", "_changed"):
+        con.execute(f"drop table if exists {temp}")
+    return result
+
+
+def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
+    """Loads every contract table found in source_dir into database; one transaction for all."""
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise LoadError(f"{source_dir}: not a folder")
+    tables = load_contract()
+    database = Path(database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        # Check every file's header before writing anything, so a bad file stops the whole load.
+        plan: dict[str, list[tuple[Path, str, dict[str, str] | None]]] = {}
+        for table in tables.values():
+            plan[table.name] = [
+                (path, path.relative_to(source_dir).as_posix(), check_columns(con, table, path))
+                for path in find_files(source_dir, table.name)
+            ]
+        load_id = uuid.uuid4().hex
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        con.execute("begin transaction")
+        ensure_raw_schema(con, tables)
+        results = [load_table(con, tables[name], files, load_id, loaded_at) for name, files in plan.items()]
+        con.execute("commit")
+        return results
+    except duckdb.Error as exc:
+        raise LoadError(f"loading {source_dir} into {database} failed: {exc}") from exc
+    finally:
+        con.close()

@@ -1,0 +1,20 @@
+"""Shared test helpers: load a fixture folder and build the project into a fresh DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from saas_metrics.dbt_runner import build
+from saas_metrics.loader import load_directory
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def build_warehouse(fixture_dir: Path, tmp_path: Path, as_of: str, vars: dict | None = None) -> Path:
+    """Loads fixture_dir into tmp_path/warehouse.duckdb, runs dbt build with var as_of; returns the file."""
+    database = Path(tmp_path) / "warehouse.duckdb"
+    results = load_directory(Path(fixture_dir), database)
+    rejected = {r.table: r.rows_rejected for r in results if r.rows_rejected}
+    assert not rejected, f"fixture {fixture_dir} has rejected rows: {rejected}"
+    build(database, as_of=as_of, dbt_vars=vars)
+    return database
