@@ -30,7 +30,8 @@ def _vars(value: str) -> dict:
     return parsed
 
 
-def print_load_report(results: list[TableLoadResult], out=sys.stdout) -> None:
+def print_load_report(results: list[TableLoadResult], out=None) -> None:
+    out = out or sys.stdout
     width = max(len(r.table) for r in results)
     print(f"{'table'.ljust(width)}  {'files':>5}  {'read':>10}  {'loaded':>10}  {'rejected':>8}", file=out)
     for r in results:
@@ -105,7 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
-        prog="saas-metrics", description="Turn raw SaaS exports into MRR, retention, acquisition and finance marts."
+        prog="saas-metrics",
+        description="Turn raw SaaS exports into MRR, retention, acquisition and finance marts.",
     )
     sub = top.add_subparsers(dest="command", required=True)
     db_help = "DuckDB file (default: $SAAS_METRICS_DATABASE or warehouse/saas_metrics.duckdb)"

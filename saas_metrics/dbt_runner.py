@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,20 +32,26 @@ def run_dbt(
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
     extra_args: Sequence[str] = (),
+    target_path: Path | None = None,
 ) -> None:
-    """Runs one dbt command (e.g. ["build"]) in-process; raises BuildError when dbt reports failure."""
-    from dbt.cli.main import dbtRunner
+    """Runs one dbt command (e.g. ["build"]) in a child process, its progress shown as it goes.
 
+    A child process, so that the DuckDB file is closed when dbt finishes and other processes
+    (readers, the next step of the pipeline) can open it. Raises BuildError when dbt fails.
+    """
     database.parent.mkdir(parents=True, exist_ok=True)
     project = project_dir()
     args = [
+        sys.executable,
+        "-c",
+        "import sys; from dbt.cli.main import cli; sys.exit(cli())",
         *command,
         "--project-dir",
         str(project),
         "--profiles-dir",
         str(project),
         "--target-path",
-        str(project / "target"),
+        str(target_path or project / "target"),
         "--log-path",
         str(project / "logs"),
     ]
@@ -52,18 +60,10 @@ def run_dbt(
     if select:
         args += ["--select", *select]
     args += list(extra_args)
-    previous = os.environ.get(DATABASE_ENV)
-    os.environ[DATABASE_ENV] = str(database)
-    try:
-        result = dbtRunner().invoke(args)
-    finally:
-        if previous is None:
-            os.environ.pop(DATABASE_ENV, None)
-        else:
-            os.environ[DATABASE_ENV] = previous
-    if not result.success:
-        detail = f": {result.exception}" if result.exception else ""
-        raise BuildError(f"dbt {' '.join(command)} failed against {database}{detail}")
+    env = {**os.environ, DATABASE_ENV: str(database)}
+    completed = subprocess.run(args, env=env, cwd=project, check=False)
+    if completed.returncode != 0:
+        raise BuildError(f"dbt {' '.join(command)} failed against {database} (exit code {completed.returncode})")
 
 
 def build(

@@ -6,6 +6,7 @@ rows read = rows loaded + rows rejected for every table and every load.
 
 from __future__ import annotations
 
+import csv
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,18 +61,35 @@ def find_files(source_dir: Path, table: str) -> list[Path]:
     found = [p for p in (source_dir / f"{table}.csv", source_dir / f"{table}.parquet") if p.is_file()]
     folder = source_dir / table
     if folder.is_dir():
-        found += sorted(
-            p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet")
-        )
+        found += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet"))
     return found
+
+
+CSV_DELIMITERS = ",;\t|"
+
+
+def csv_header(path: Path) -> tuple[list[str], str]:
+    """The header row of a CSV file and its delimiter (comma, semicolon, tab or pipe)."""
+    with path.open("rb") as handle:
+        first = handle.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n")
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    return next(csv.reader([first], delimiter=delimiter)), delimiter
 
 
 def _reader(path: Path) -> str:
     if path.suffix.lower() == ".parquet":
         return f"read_parquet({qstr(str(path))}, file_row_number = true)"
+    header, delimiter = csv_header(path)
+    # The header comes from the file's first line, so a ragged or broken data line cannot change
+    # how the file is read: it is rejected on its own.
+    columns = "{" + ", ".join(f"{qstr(name)}: 'VARCHAR'" for name in header) + "}"
     return (
-        f"read_csv({qstr(str(path))}, all_varchar = true, header = true, "
-        "store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')"
+        f"read_csv({qstr(str(path))}, header = true, delim = {qstr(delimiter)}, quote = '\"', "
+        f"escape = '\"', columns = {columns}, store_rejects = true, "
+        "rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')"
     )
 
 
@@ -79,10 +97,7 @@ def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     if path.suffix.lower() == ".parquet":
         described = con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()
         return [r[0] for r in described]
-    described = con.execute(
-        f"describe select * from read_csv({qstr(str(path))}, all_varchar = true, header = true)"
-    ).fetchall()
-    return [r[0] for r in described]
+    return csv_header(path)[0]
 
 
 def _normalise(name: str) -> str:
@@ -132,8 +147,7 @@ def _typed_expr(col: Column, raw: str) -> str:
         words_true = ", ".join(qstr(w) for w in TRUE_WORDS)
         words_false = ", ".join(qstr(w) for w in FALSE_WORDS)
         return (
-            f"case when lower({text}) in ({words_true}) then true "
-            f"when lower({text}) in ({words_false}) then false end"
+            f"case when lower({text}) in ({words_true}) then true when lower({text}) in ({words_false}) then false end"
         )
     if col.type == "timestamp":
         return f"timezone('UTC', try_cast({text} as timestamptz))"
@@ -150,8 +164,7 @@ def _reason_exprs(table: Table, currencies: str) -> list[str]:
         present = f"nullif(trim({raw}), '') is not null"
         label = f"column {col.name}"
         reasons.append(
-            f"case when {present} and {typed} is null then "
-            f"'{label}: cannot parse ' || {raw} || ' as {col.type}' end"
+            f"case when {present} and {typed} is null then '{label}: cannot parse ' || {raw} || ' as {col.type}' end"
         )
         if not col.nullable:
             reasons.append(f"case when not ({present}) then '{label}: null in a non-null column' end")
@@ -182,8 +195,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) 
     for table in tables.values():
         cols = ", ".join(f"{qident(c.name)} {c.sql_type}" for c in table.columns)
         con.execute(
-            f"create table if not exists raw.{qident(table.name)} "
-            f"({cols}, _loaded_at TIMESTAMP, _source_file VARCHAR)"
+            f"create table if not exists raw.{qident(table.name)} ({cols}, _loaded_at TIMESTAMP, _source_file VARCHAR)"
         )
     con.execute(
         f"create table if not exists {REJECTS_TABLE} (load_id VARCHAR, loaded_at TIMESTAMP, "
@@ -197,9 +209,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) 
     )
 
 
-def _stage_file(
-    con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]
-) -> None:
+def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]) -> None:
     """Appends one file's rows, as text, to the temp table _incoming; CSV-level errors go to _bad_lines."""
     cols = []
     for col in table.columns:
@@ -207,9 +217,7 @@ def _stage_file(
         cols.append(f"{source} as {qident('_raw_' + col.name)}")
     is_parquet = path.suffix.lower() == ".parquet"
     row_number = "file_row_number + 1" if is_parquet else "row_number() over ()"
-    con.execute(
-        f"insert into _incoming select {qstr(label)}, {row_number}, {', '.join(cols)} from {_reader(path)}"
-    )
+    con.execute(f"insert into _incoming select {qstr(label)}, {row_number}, {', '.join(cols)} from {_reader(path)}")
     if not is_parquet:
         con.execute(
             f"""

@@ -58,7 +58,7 @@ rates as (
     cross join earliest_rates
     left join latest_rates_by_month
         on months.month = latest_rates_by_month.month
-        and earliest_rates.currency = latest_rates_by_month.currency
+            and earliest_rates.currency = latest_rates_by_month.currency
 
     union all
 

@@ -36,10 +36,18 @@ window_bounds as (
         {% if var('as_of') -%}
             cast('{{ var("as_of") }}' as date)
         {%- else -%}
-            cast(max(latest_at) as date)
-        {%- endif %} as as_of_date
+            cast(null as date)
+        {%- endif %} as configured_as_of,
+        cast(max(latest_at) as date) as latest_billing_date
 
     from latest_billing_records
+
+),
+
+resolved as (
+
+    select coalesce(configured_as_of, latest_billing_date) as as_of_date
+    from window_bounds
 
 )
 
@@ -48,4 +56,4 @@ select
     cast(as_of_date + interval 1 day as timestamp) as as_of_ts,
     {{ month_of('as_of_date') }} as as_of_month
 
-from window_bounds
+from resolved

@@ -55,7 +55,7 @@ customer_month_grid as (
 
     from customer_spans
     inner join months
-        on months.month >= customer_spans.first_paid_month
+        on customer_spans.first_paid_month <= months.month
 
 ),
 
@@ -74,8 +74,8 @@ carried_forward as (
     from customer_month_grid
     left join month_closing_values
         on customer_month_grid.customer_id = month_closing_values.customer_id
-        and customer_month_grid.currency = month_closing_values.currency
-        and customer_month_grid.month = month_closing_values.month
+            and customer_month_grid.currency = month_closing_values.currency
+            and customer_month_grid.month = month_closing_values.month
 
 ),
 
@@ -91,7 +91,7 @@ converted as (
     from carried_forward
     left join fx_rates
         on carried_forward.currency = fx_rates.currency
-        and carried_forward.month = fx_rates.month
+            and carried_forward.month = fx_rates.month
 
 )
 

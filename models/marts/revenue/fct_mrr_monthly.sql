@@ -83,8 +83,8 @@ retention_pairs as (
     from customer_months as current_month
     inner join customer_months as year_ago
         on current_month.customer_id = year_ago.customer_id
-        and current_month.currency = year_ago.currency
-        and year_ago.month = {{ add_months('current_month.month', -12) }}
+            and current_month.currency = year_ago.currency
+            and year_ago.month = {{ add_months('current_month.month', -12) }}
     where year_ago.is_active
 
 ),

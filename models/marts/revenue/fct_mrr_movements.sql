@@ -42,7 +42,7 @@ typed_changes as (
     from changes
     left join fx_rates
         on changes.currency = fx_rates.currency
-        and changes.change_month = fx_rates.month
+            and changes.change_month = fx_rates.month
 
 ),
 

@@ -50,7 +50,7 @@ member_months as (
     from cohort_members
     inner join customer_months
         on cohort_members.customer_id = customer_months.customer_id
-        and cohort_members.currency = customer_months.currency
+            and cohort_members.currency = customer_months.currency
 
 ),
 

@@ -1,0 +1,38 @@
+"""`saas-metrics demo`: simulate a company, load its exports, build the marts, print the headline numbers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from saas_metrics.cli_report import headline_lines
+from saas_metrics.dbt_runner import BuildError, build
+from saas_metrics.loader import LoadError, load_directory
+
+
+def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: int) -> int:
+    from saas_metrics.generator import generate
+
+    print(f"Simulating {customers} customers over {months} months into {data_dir} ...", flush=True)
+    generate(data_dir, customers=customers, months=months, seed=seed, fmt="parquet", progress=True)
+    if database.exists():
+        database.unlink()
+    print(f"Loading {data_dir} into {database} ...", flush=True)
+    try:
+        results = load_directory(data_dir, database)
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rejected = sum(r.rows_rejected for r in results)
+    print(f"{sum(r.rows_read for r in results)} rows read, {rejected} rejected", flush=True)
+    try:
+        build(database)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(database), read_only=True) as con:
+        for line in headline_lines(con):
+            print(line)
+    return 0 if rejected == 0 else 1

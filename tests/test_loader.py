@@ -1,0 +1,308 @@
+"""The loader: typed landing per the contract, rejects kept with reasons, nothing lost."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from saas_metrics.cli import main
+from saas_metrics.contract import load_contract
+from saas_metrics.loader import LoadError, load_directory
+
+PRICES_HEADER = (
+    "price_id,product_id,product_name,plan_tier,currency,unit_amount,billing_interval,interval_count,is_recurring"
+)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def by_table(results):
+    return {r.table: r for r in results}
+
+
+def rows(db: Path, sql: str):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def rejects(db: Path, table: str):
+    return rows(
+        db,
+        f"select source_file, row_number, line_number, reason, raw_values from raw._rejects "
+        f"where table_name = '{table}' order by coalesce(row_number, line_number)",
+    )
+
+
+@pytest.fixture
+def src(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "wh.duckdb"
+
+
+def test_every_contract_table_exists_typed_even_without_files(src, db):
+    results = load_directory(src, db)
+    assert {r.table for r in results} == set(load_contract())
+    assert all(r.rows_read == 0 for r in results)
+    types = dict(
+        rows(
+            db,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'billing_prices'",
+        )
+    )
+    assert types["unit_amount"] == "BIGINT"
+    assert types["is_recurring"] == "BOOLEAN"
+    assert types["interval_count"] == "INTEGER"
+    assert types["_loaded_at"] == "TIMESTAMP"
+    assert types["_source_file"] == "VARCHAR"
+
+
+def test_clean_file_types_values_and_normalises(src, db):
+    write(
+        src,
+        "billing_customers.csv",
+        "customer_id,company_id,email,name,country,created_at,is_test,extra_col\n"
+        "c1,co1,a@x.io,A,US,2024-03-01T10:00:00+02:00,,ignored\n"
+        "c2,co2,b@x.io,B,DE,2024-03-01 10:00:00,YES,ignored\n"
+        "c3,co3,c@x.io,C,FR,2024-03-01,f,ignored\n"
+        "c4,co4,d@x.io,D,GB,2024-03-01T10:00:00Z,0,ignored\n",
+    )
+    write(src, "billing_prices.csv", PRICES_HEADER + "\np1,prod,Pro,growth,eur,4900,MONTH,1,true\n")
+    result = by_table(load_directory(src, db))
+    assert (result["billing_customers"].rows_read, result["billing_customers"].rows_loaded) == (4, 4)
+    got = rows(db, "select customer_id, created_at, is_test, _source_file from raw.billing_customers order by 1")
+    assert got == [
+        ("c1", datetime(2024, 3, 1, 8, 0), None, "billing_customers.csv"),  # +02:00 converted to UTC
+        (
+            "c2",
+            datetime(2024, 3, 1, 10, 0),
+            True,
+            "billing_customers.csv",
+        ),  # space instead of T, no offset = UTC
+        ("c3", datetime(2024, 3, 1, 0, 0), False, "billing_customers.csv"),  # date only = midnight UTC
+        ("c4", datetime(2024, 3, 1, 10, 0), False, "billing_customers.csv"),
+    ]
+    assert rows(db, "select currency, billing_interval from raw.billing_prices") == [("EUR", "month")]
+    cols = [
+        r[0]
+        for r in rows(
+            db,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'billing_customers'",
+        )
+    ]
+    assert "extra_col" not in cols
+
+
+def test_missing_required_column_stops_the_load_naming_file_and_column(src, db):
+    write(src, "billing_customers.csv", "customer_id,company_id,country\nc1,co1,US\n")
+    with pytest.raises(LoadError) as err:
+        load_directory(src, db)
+    message = str(err.value)
+    assert "billing_customers.csv" in message
+    assert "created_at" in message
+    # nothing was written
+    assert not db.exists() or rows(
+        db, "select count(*) from information_schema.schemata where schema_name = 'raw'"
+    ) == [(0,)]
+
+
+def test_missing_nullable_column_is_null(src, db):
+    write(src, "billing_customers.csv", "customer_id,created_at\nc1,2024-01-01\n")
+    load_directory(src, db)
+    assert rows(db, "select customer_id, email, is_test from raw.billing_customers") == [("c1", None, None)]
+
+
+def test_bad_rows_are_rejected_with_reasons_and_counted(src, db):
+    write(
+        src,
+        "billing_prices.csv",
+        PRICES_HEADER + "\n"
+        "p1,prod,Pro,growth,USD,4900,month,1,true\n"  # row 1 clean
+        "p2,prod,Pro,growth,USD,abc,month,1,true\n"  # row 2 unparsable bigint
+        "p3,prod,Pro,growth,USD,4900,fortnight,1,true\n"  # row 3 bad interval
+        "p4,prod,Pro,growth,USD,4900,month,0,true\n"  # row 4 interval_count < 1
+        "p5,prod,Pro,growth,XXQ,4900,month,1,true\n"  # row 5 unknown currency
+        "p6,prod,Pro,growth,USD,4900,month,1,maybe\n"  # row 6 bad boolean
+        ",prod,Pro,growth,USD,4900,month,1,true\n"  # row 7 null key
+        "p8,prod,Pro,growth,USD,49.5,month,1,true\n"  # row 8 fractional minor units
+        "p9,prod,Pro,growth,USD,4900,month,1,true\n"  # row 9 duplicate key
+        "p9,prod,Pro,growth,USD,5900,month,1,true\n",
+    )  # row 10 duplicate key
+    result = by_table(load_directory(src, db))["billing_prices"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (10, 1, 9)
+    got = {r[1]: r[3] for r in rejects(db, "billing_prices")}
+    assert got[2] == "column unit_amount: cannot parse abc as bigint"
+    assert got[3] == "column billing_interval: fortnight is not one of day|week|month|year"
+    assert got[4] == "column interval_count: 0 is not >= 1"
+    assert got[5] == "column currency: XXQ is not an ISO 4217 currency code"
+    assert got[6] == "column is_recurring: cannot parse maybe as boolean"
+    assert got[7] == "column price_id: null in a non-null column"
+    assert got[8] == "column unit_amount: cannot parse 49.5 as bigint"
+    assert got[9] == got[10] == "primary key (price_id) = (p9) repeated within this delivery"
+    raw_values = json.loads(rejects(db, "billing_prices")[0][4])
+    assert raw_values["unit_amount"] == "abc"
+    assert rows(db, "select price_id from raw.billing_prices") == [("p1",)]
+
+
+@pytest.mark.parametrize(
+    ("table", "header", "line", "reason"),
+    [
+        (
+            "billing_subscription_item_history",
+            "subscription_item_id,subscription_id,price_id,quantity,valid_from",
+            "i1,s1,p1,-1,2024-01-01",
+            "column quantity: -1 is not >= 0",
+        ),
+        (
+            "billing_subscription_item_history",
+            "subscription_item_id,subscription_id,price_id,quantity,discount_percent,valid_from",
+            "i1,s1,p1,1,120,2024-01-01",
+            "column discount_percent: 120.0 is not within 0..100",
+        ),
+        (
+            "fx_rates",
+            "rate_date,currency,usd_per_unit",
+            "2024-01-01,EUR,0",
+            "column usd_per_unit: 0.0 is not > 0",
+        ),
+        (
+            "marketing_ad_spend",
+            "spend_date,platform,campaign_id,currency,spend",
+            "2024-01-01,google_ads,c1,USD,-5",
+            "column spend: -5.0 is not >= 0",
+        ),
+        (
+            "crm_nps_responses",
+            "response_id,score,responded_at",
+            "r1,11,2024-01-01",
+            "column score: 11 is not within 0..10",
+        ),
+        (
+            "crm_nps_responses",
+            "response_id,score,responded_at",
+            "r1,7,2024-13-45",
+            "column responded_at: cannot parse 2024-13-45 as timestamp",
+        ),
+        (
+            "fx_rates",
+            "rate_date,currency,usd_per_unit",
+            "not-a-date,EUR,1.1",
+            "column rate_date: cannot parse not-a-date as date",
+        ),
+    ],
+)
+def test_value_rules(src, db, table, header, line, reason):
+    write(src, f"{table}.csv", f"{header}\n{line}\n")
+    result = by_table(load_directory(src, db))[table]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (1, 0, 1)
+    assert rejects(db, table)[0][3] == reason
+
+
+def test_malformed_csv_lines_are_rejected_with_line_numbers(src, db):
+    write(
+        src,
+        "fx_rates.csv",
+        "rate_date,currency,usd_per_unit\n"
+        "2024-01-01,EUR,1.1\n"
+        "2024-01-02,EUR,1.1,oops\n"  # line 3: too many columns
+        "2024-01-03,EUR,1.2\n",
+    )
+    result = by_table(load_directory(src, db))["fx_rates"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    (source_file, row_number, line_number, reason, raw_values) = rejects(db, "fx_rates")[0]
+    assert (source_file, row_number, line_number) == ("fx_rates.csv", None, 3)
+    assert reason.startswith("malformed CSV line")
+    assert "oops" in raw_values
+
+
+def test_redelivered_keys_replace_and_reload_is_a_no_op(src, db, tmp_path):
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit\n2024-01-01,EUR,1.1\n2024-01-02,EUR,1.2\n")
+    load_directory(src, db)
+    snapshot = rows(db, "select *, from raw.fx_rates order by all")
+    # the same folder again: nothing changes, not even _loaded_at
+    result = by_table(load_directory(src, db))["fx_rates"]
+    assert result.rows_changed == 0
+    assert rows(db, "select *, from raw.fx_rates order by all") == snapshot
+    # a later delivery replaces the row with the same key and adds the new one
+    later = tmp_path / "later"
+    write(later, "fx_rates.csv", "rate_date,currency,usd_per_unit\n2024-01-02,eur,1.25\n2024-01-03,EUR,1.3\n")
+    result = by_table(load_directory(later, db))["fx_rates"]
+    assert result.rows_changed == 2
+    assert rows(db, "select rate_date, usd_per_unit from raw.fx_rates order by 1") == [
+        (date(2024, 1, 1), 1.1),
+        (date(2024, 1, 2), 1.25),
+        (date(2024, 1, 3), 1.3),
+    ]
+
+
+def test_rejects_of_a_reloaded_file_are_not_duplicated(src, db):
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit\nbad,EUR,1.1\n")
+    load_directory(src, db)
+    load_directory(src, db)
+    assert rows(db, "select count(*) from raw._rejects") == [(1,)]
+    assert rows(db, "select count(*) from raw._load_log where table_name = 'fx_rates'") == [(2,)]
+
+
+def test_parquet_and_folders_of_parts(src, db):
+    table = pa.table(
+        {
+            "rate_date": pa.array([date(2024, 1, 1), date(2024, 1, 2)]),
+            "currency": ["eur", "EUR"],
+            "usd_per_unit": [1.1, -1.0],
+        }
+    )
+    (src / "fx_rates").mkdir()
+    pq.write_table(table, src / "fx_rates" / "part-0.parquet")
+    pq.write_table(
+        table.slice(0, 1).set_column(0, "rate_date", pa.array([date(2024, 1, 5)])),
+        src / "fx_rates" / "part-1.parquet",
+    )
+    write(src, "crm_companies.parquet", "")
+    (src / "crm_companies.parquet").unlink()
+    result = by_table(load_directory(src, db))["fx_rates"]
+    assert result.files == ["fx_rates/part-0.parquet", "fx_rates/part-1.parquet"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rejects(db, "fx_rates")[0][:3] == ("fx_rates/part-0.parquet", 2, None)
+
+
+def test_header_only_and_empty_files_load_nothing(src, db):
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit\n")
+    write(src, "crm_companies.csv", "")
+    result = by_table(load_directory(src, db))
+    assert result["fx_rates"].rows_read == 0
+    assert result["crm_companies"].rows_read == 0
+
+
+def test_cli_prints_counts_and_fails_on_rejects(src, db, capsys):
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit\n2024-01-01,EUR,1.1\n2024-01-01,EUR,x\n")
+    assert main(["load", str(src), "--database", str(db)]) == 1
+    out = capsys.readouterr()
+    assert "fx_rates" in out.out
+    line = next(x for x in out.out.splitlines() if x.startswith("fx_rates"))
+    assert line.split()[1:] == ["1", "2", "0", "2"]  # files, read, loaded, rejected (duplicate key: both)
+    assert "rejected" in out.err
+    assert main(["load", str(src), "--database", str(db), "--allow-rejects"]) == 0
+
+
+def test_cli_load_error_exit_code(src, db, capsys):
+    write(src, "fx_rates.csv", "rate_date,usd_per_unit\n2024-01-01,1.1\n")
+    assert main(["load", str(src), "--database", str(db)]) == 2
+    assert "fx_rates.csv" in capsys.readouterr().err
