@@ -1,0 +1,118 @@
+-- Each contact's first entry into each funnel stage before as_of_ts (contact = created_at), its
+-- first-touch channel, and when it first reached any later stage.
+with
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+stage_changes as (
+
+    select * from {{ ref('stg_crm__lifecycle_stage_changes') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
+
+),
+
+stage_order as (
+
+    select * from (
+        values
+        ('contact', 0), ('lead', 1), ('mql', 2), ('sql', 3), ('opportunity', 4), ('customer', 5)
+    ) as stages (funnel_stage, stage_rank)
+
+),
+
+entries as (
+
+    select
+        contact_id,
+        'contact' as funnel_stage,
+        created_at as entered_at
+
+    from contacts
+
+    union all
+
+    select
+        contact_id,
+        lifecycle_stage as funnel_stage,
+        entered_at
+
+    from stage_changes
+
+),
+
+first_entries as (
+
+    select
+        entries.contact_id,
+        entries.funnel_stage,
+        stage_order.stage_rank,
+        min(entries.entered_at) as entered_at
+
+    from entries
+    inner join stage_order
+        on entries.funnel_stage = stage_order.funnel_stage
+    cross join reporting_window
+    where entries.entered_at < reporting_window.as_of_ts
+    group by entries.contact_id, entries.funnel_stage, stage_order.stage_rank
+
+),
+
+next_stage as (
+
+    select
+        current_stage.contact_id,
+        current_stage.funnel_stage,
+        min(later_stage.entered_at) as next_stage_at
+
+    from first_entries as current_stage
+    inner join first_entries as later_stage
+        on current_stage.contact_id = later_stage.contact_id
+        and later_stage.stage_rank > current_stage.stage_rank
+        and later_stage.entered_at >= current_stage.entered_at
+    group by current_stage.contact_id, current_stage.funnel_stage
+
+),
+
+first_touch as (
+
+    select
+        contact_id,
+        arg_min(channel, (touched_at, touchpoint_id)) as first_touch_channel
+
+    from touchpoints
+    where contact_id is not null
+    group by contact_id
+
+)
+
+select
+    first_entries.contact_id || '|' || first_entries.funnel_stage as contact_stage_id,
+    first_entries.contact_id,
+    first_entries.funnel_stage,
+    first_entries.stage_rank,
+    first_entries.entered_at,
+    {{ month_of('first_entries.entered_at') }} as entered_month,
+    next_stage.next_stage_at,
+    coalesce(first_touch.first_touch_channel, 'direct') as first_touch_channel
+
+from first_entries
+left join next_stage
+    on first_entries.contact_id = next_stage.contact_id
+    and first_entries.funnel_stage = next_stage.funnel_stage
+left join first_touch
+    on first_entries.contact_id = first_touch.contact_id

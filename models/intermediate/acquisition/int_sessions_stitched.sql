@@ -1,0 +1,84 @@
+-- Every web session before as_of_ts with the contact it belongs to: its own contact_id, or, for
+-- an anonymous session, the contact its cookie was identified as (crm_contacts.anonymous_id, or
+-- another session with that cookie and a contact). Among several candidates the earliest-created
+-- contact wins, then the lowest contact_id; only contacts in crm_contacts are candidates.
+with
+
+sessions as (
+
+    select * from {{ ref('stg_web__sessions') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
+
+),
+
+sessions_in_window as (
+
+    select sessions.*
+
+    from sessions
+    cross join reporting_window
+    where sessions.started_at < reporting_window.as_of_ts
+
+),
+
+cookie_candidates as (
+
+    select
+        anonymous_id,
+        contact_id
+
+    from contacts
+    where anonymous_id is not null
+
+    union
+
+    select
+        anonymous_id,
+        contact_id
+
+    from sessions_in_window
+    where contact_id is not null
+
+),
+
+cookie_owners as (
+
+    select
+        cookie_candidates.anonymous_id,
+        arg_min(contacts.contact_id, (contacts.created_at, contacts.contact_id)) as contact_id
+
+    from cookie_candidates
+    inner join contacts
+        on cookie_candidates.contact_id = contacts.contact_id
+    group by cookie_candidates.anonymous_id
+
+)
+
+select
+    sessions_in_window.session_id,
+    sessions_in_window.anonymous_id,
+    sessions_in_window.contact_id as identified_contact_id,
+    coalesce(sessions_in_window.contact_id, cookie_owners.contact_id) as contact_id,
+    sessions_in_window.contact_id is null and cookie_owners.contact_id is not null as is_stitched,
+    sessions_in_window.started_at,
+    sessions_in_window.landing_page,
+    sessions_in_window.referrer_domain,
+    sessions_in_window.utm_source,
+    sessions_in_window.utm_medium,
+    sessions_in_window.utm_campaign,
+    sessions_in_window.pageviews
+
+from sessions_in_window
+left join cookie_owners
+    on sessions_in_window.anonymous_id = cookie_owners.anonymous_id

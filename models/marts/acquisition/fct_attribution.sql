@@ -1,0 +1,147 @@
+-- Credit for every conversion (a customer's `new` movement) split over its touches under each
+-- attribution model; credits of a conversion sum to 1 in every model. A conversion with no touch
+-- gets one row with no touchpoint, channel `direct` and credit 1. Rows with credit 0 are omitted.
+with
+
+touches as (
+
+    select * from {{ ref('int_conversion_touches') }}
+
+),
+
+conversions as (
+
+    select * from {{ ref('int_conversions') }}
+
+),
+
+model_credits as (
+
+    select
+        *,
+        'first_touch' as attribution_model,
+        case when touch_number = 1 then 1.0 else 0.0 end as credit
+
+    from touches
+
+    union all
+
+    select
+        *,
+        'last_touch' as attribution_model,
+        case when touch_number = touch_count then 1.0 else 0.0 end as credit
+
+    from touches
+
+    union all
+
+    select
+        *,
+        'linear' as attribution_model,
+        1.0 / touch_count as credit
+
+    from touches
+
+    union all
+
+    select
+        *,
+        'position_based' as attribution_model,
+        case
+            when touch_count = 1 then 1.0
+            when touch_count = 2 then 0.5
+            when touch_number = 1 or touch_number = touch_count then 0.4
+            else 0.2 / (touch_count - 2)
+        end as credit
+
+    from touches
+
+    union all
+
+    select
+        *,
+        'time_decay' as attribution_model,
+        time_decay_weight / sum(time_decay_weight) over (partition by customer_id, converted_at) as credit
+
+    from touches
+
+),
+
+untouched_conversions as (
+
+    select conversions.*
+
+    from conversions
+    left join (select distinct customer_id, converted_at from touches) as touched
+        on conversions.customer_id = touched.customer_id
+        and conversions.converted_at = touched.converted_at
+    where touched.customer_id is null
+
+),
+
+models as (
+
+    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+
+),
+
+direct_credits as (
+
+    select
+        untouched_conversions.customer_id,
+        untouched_conversions.converted_at,
+        untouched_conversions.conversion_month,
+        untouched_conversions.conversion_value,
+        cast(null as varchar) as touchpoint_id,
+        cast(null as timestamp) as touched_at,
+        'direct' as channel,
+        cast(null as varchar) as utm_campaign,
+        models.attribution_model,
+        1.0 as credit
+
+    from untouched_conversions
+    cross join models
+
+),
+
+all_credits as (
+
+    select
+        customer_id,
+        converted_at,
+        conversion_month,
+        conversion_value,
+        touchpoint_id,
+        touched_at,
+        channel,
+        utm_campaign,
+        attribution_model,
+        credit
+
+    from model_credits
+    where credit > 0
+
+    union all
+
+    select * from direct_credits
+
+)
+
+select
+    cast(md5(
+        customer_id || '|' || cast(converted_at as varchar) || '|' || attribution_model || '|'
+        || coalesce(touchpoint_id, '(none)')
+    ) as varchar) as attribution_id,
+    cast(customer_id as varchar) as customer_id,
+    cast(converted_at as timestamp) as converted_at,
+    cast(conversion_month as date) as conversion_month,
+    cast(touchpoint_id as varchar) as touchpoint_id,
+    cast(touched_at as timestamp) as touched_at,
+    cast(channel as varchar) as channel,
+    cast(utm_campaign as varchar) as utm_campaign,
+    cast(attribution_model as varchar) as attribution_model,
+    cast(credit as double) as credit,
+    cast(conversion_value as decimal(38, 6)) as conversion_value,
+    cast(credit * conversion_value as double) as attributed_new_mrr
+
+from all_credits

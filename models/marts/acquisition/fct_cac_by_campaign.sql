@@ -1,0 +1,102 @@
+-- As fct_cac_by_channel, by campaign: spend rows carrying a utm_campaign against the credit of
+-- touches with the same utm_campaign, per month, channel and attribution model.
+with
+
+spend as (
+
+    select * from {{ ref('int_ad_spend_usd') }}
+
+),
+
+attribution as (
+
+    select * from {{ ref('fct_attribution') }}
+
+),
+
+spend_by_campaign as (
+
+    select
+        spend_month as month,
+        channel,
+        utm_campaign,
+        sum(spend) as spend
+
+    from spend
+    where utm_campaign is not null
+    group by spend_month, channel, utm_campaign
+
+),
+
+credit_by_campaign as (
+
+    select
+        conversion_month as month,
+        channel,
+        utm_campaign,
+        attribution_model,
+        sum(credit) as new_customers,
+        sum(attributed_new_mrr) as new_mrr
+
+    from attribution
+    where utm_campaign is not null
+    group by conversion_month, channel, utm_campaign, attribution_model
+
+),
+
+models as (
+
+    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+    union
+    select distinct attribution_model from attribution
+
+),
+
+campaign_months as (
+
+    select month, channel, utm_campaign from spend_by_campaign
+    union
+    select month, channel, utm_campaign from credit_by_campaign
+
+),
+
+combined as (
+
+    select
+        campaign_months.month,
+        campaign_months.channel,
+        campaign_months.utm_campaign,
+        models.attribution_model,
+        coalesce(spend_by_campaign.spend, 0) as spend,
+        coalesce(credit_by_campaign.new_customers, 0) as new_customers,
+        coalesce(credit_by_campaign.new_mrr, 0) as new_mrr
+
+    from campaign_months
+    cross join models
+    left join spend_by_campaign
+        on campaign_months.month = spend_by_campaign.month
+        and campaign_months.channel = spend_by_campaign.channel
+        and campaign_months.utm_campaign = spend_by_campaign.utm_campaign
+    left join credit_by_campaign
+        on campaign_months.month = credit_by_campaign.month
+        and campaign_months.channel = credit_by_campaign.channel
+        and campaign_months.utm_campaign = credit_by_campaign.utm_campaign
+        and models.attribution_model = credit_by_campaign.attribution_model
+
+)
+
+select
+    cast(
+        cast(month as varchar) || '|' || channel || '|' || utm_campaign || '|' || attribution_model as varchar
+    ) as cac_campaign_id,
+    cast(month as date) as month,
+    cast(channel as varchar) as channel,
+    cast(utm_campaign as varchar) as utm_campaign,
+    cast(attribution_model as varchar) as attribution_model,
+    cast(spend as decimal(38, 6)) as spend,
+    cast(new_customers as double) as new_customers,
+    cast(new_mrr as double) as new_mrr,
+    cast(case when new_customers <> 0 then spend / new_customers end as double) as cac
+
+from combined
+where spend <> 0 or new_customers <> 0

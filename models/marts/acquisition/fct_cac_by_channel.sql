@@ -1,0 +1,104 @@
+-- Per month, channel and attribution model: ad spend (USD), attributed new customers (sum of
+-- credits, fractional), attributed new MRR, and CAC = spend / new_customers. One row for every
+-- (month, channel) with spend or credit, in every model; cac is null only when new_customers is 0.
+with
+
+spend as (
+
+    select * from {{ ref('int_ad_spend_usd') }}
+
+),
+
+attribution as (
+
+    select * from {{ ref('fct_attribution') }}
+
+),
+
+spend_by_channel as (
+
+    select
+        spend_month as month,
+        channel,
+        sum(spend) as spend
+
+    from spend
+    group by spend_month, channel
+
+),
+
+credit_by_channel as (
+
+    select
+        conversion_month as month,
+        channel,
+        attribution_model,
+        sum(credit) as new_customers,
+        sum(attributed_new_mrr) as new_mrr
+
+    from attribution
+    group by conversion_month, channel, attribution_model
+
+),
+
+models as (
+
+    select distinct attribution_model from attribution
+    union
+    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+
+),
+
+month_channels as (
+
+    select month, channel from spend_by_channel
+    union
+    select month, channel from credit_by_channel
+
+),
+
+grid as (
+
+    select
+        month_channels.month,
+        month_channels.channel,
+        models.attribution_model
+
+    from month_channels
+    cross join models
+
+),
+
+combined as (
+
+    select
+        grid.month,
+        grid.channel,
+        grid.attribution_model,
+        coalesce(spend_by_channel.spend, 0) as spend,
+        coalesce(credit_by_channel.new_customers, 0) as new_customers,
+        coalesce(credit_by_channel.new_mrr, 0) as new_mrr
+
+    from grid
+    left join spend_by_channel
+        on grid.month = spend_by_channel.month
+        and grid.channel = spend_by_channel.channel
+    left join credit_by_channel
+        on grid.month = credit_by_channel.month
+        and grid.channel = credit_by_channel.channel
+        and grid.attribution_model = credit_by_channel.attribution_model
+
+)
+
+select
+    cast(cast(month as varchar) || '|' || channel || '|' || attribution_model as varchar) as cac_id,
+    cast(month as date) as month,
+    cast(channel as varchar) as channel,
+    cast(attribution_model as varchar) as attribution_model,
+    cast(spend as decimal(38, 6)) as spend,
+    cast(new_customers as double) as new_customers,
+    cast(new_mrr as double) as new_mrr,
+    cast(case when new_customers <> 0 then spend / new_customers end as double) as cac
+
+from combined
+where spend <> 0 or new_customers <> 0

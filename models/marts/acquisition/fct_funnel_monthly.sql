@@ -1,0 +1,114 @@
+-- The funnel by month and first-touch channel: unique visitors, then contacts entering each
+-- stage for the first time in the month, and, of those, the share that went on to a later stage
+-- (by as_of) with the median days it took (cohort-based).
+with
+
+stages as (
+
+    select * from {{ ref('int_contact_stages') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+visitor_channels as (
+
+    select
+        anonymous_id,
+        arg_min(channel, (touched_at, touchpoint_id)) as first_touch_channel
+
+    from touchpoints
+    group by anonymous_id
+
+),
+
+visitors as (
+
+    select
+        touchpoints.touch_month as month,
+        visitor_channels.first_touch_channel as channel,
+        count(distinct touchpoints.anonymous_id) as unique_visitors
+
+    from touchpoints
+    inner join visitor_channels
+        on touchpoints.anonymous_id = visitor_channels.anonymous_id
+    group by touchpoints.touch_month, visitor_channels.first_touch_channel
+
+),
+
+stage_cohorts as (
+
+    select
+        entered_month as month,
+        first_touch_channel as channel,
+        funnel_stage,
+        count(*) as entered,
+        count(next_stage_at) as advanced,
+        median(date_diff('second', entered_at, next_stage_at) / 86400.0) as median_days_to_advance
+
+    from stages
+    group by entered_month, first_touch_channel, funnel_stage
+
+),
+
+grid as (
+
+    select month, channel from visitors
+    union
+    select month, channel from stage_cohorts
+
+),
+
+pivoted as (
+
+    select
+        grid.month,
+        grid.channel,
+        coalesce(max(visitors.unique_visitors), 0) as unique_visitors,
+        {% for stage in ['contact', 'lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+        coalesce(sum(case when stage_cohorts.funnel_stage = '{{ stage }}' then stage_cohorts.entered end), 0)
+            as {{ stage }}_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = '{{ stage }}' then stage_cohorts.advanced end), 0)
+            as {{ stage }}_advanced,
+        max(case when stage_cohorts.funnel_stage = '{{ stage }}' then stage_cohorts.median_days_to_advance end)
+            as {{ stage }}_median_days{{ "," if not loop.last }}
+        {% endfor %}
+
+    from grid
+    left join visitors
+        on grid.month = visitors.month
+        and grid.channel = visitors.channel
+    left join stage_cohorts
+        on grid.month = stage_cohorts.month
+        and grid.channel = stage_cohorts.channel
+    group by grid.month, grid.channel
+
+)
+
+select
+    cast(cast(month as varchar) || '|' || channel as varchar) as funnel_month_id,
+    cast(month as date) as month,
+    cast(channel as varchar) as channel,
+    cast(unique_visitors as bigint) as unique_visitors,
+    cast(contact_entered as bigint) as new_contacts,
+    cast(lead_entered as bigint) as new_leads,
+    cast(mql_entered as bigint) as new_mqls,
+    cast(sql_entered as bigint) as new_sqls,
+    cast(opportunity_entered as bigint) as new_opportunities,
+    cast(customer_entered as bigint) as new_customers,
+    cast(contact_advanced / nullif(contact_entered, 0) as double) as contact_to_lead_rate,
+    cast(lead_advanced / nullif(lead_entered, 0) as double) as lead_to_mql_rate,
+    cast(mql_advanced / nullif(mql_entered, 0) as double) as mql_to_sql_rate,
+    cast(sql_advanced / nullif(sql_entered, 0) as double) as sql_to_opportunity_rate,
+    cast(opportunity_advanced / nullif(opportunity_entered, 0) as double) as opportunity_to_customer_rate,
+    cast(contact_median_days as double) as median_days_contact_to_lead,
+    cast(lead_median_days as double) as median_days_lead_to_mql,
+    cast(mql_median_days as double) as median_days_mql_to_sql,
+    cast(sql_median_days as double) as median_days_sql_to_opportunity,
+    cast(opportunity_median_days as double) as median_days_opportunity_to_customer
+
+from pivoted

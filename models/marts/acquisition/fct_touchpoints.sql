@@ -1,0 +1,44 @@
+-- Every web session before as_of_ts with its resolved contact (identity stitching), the
+-- contact's company, its channel and its campaign tags.
+with
+
+sessions as (
+
+    select * from {{ ref('int_sessions_stitched') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('int_channel_tag_combinations') }}
+
+)
+
+select
+    cast(sessions.session_id as varchar) as touchpoint_id,
+    cast(sessions.anonymous_id as varchar) as anonymous_id,
+    cast(sessions.contact_id as varchar) as contact_id,
+    cast(contacts.company_id as varchar) as company_id,
+    cast(sessions.is_stitched as boolean) as is_stitched,
+    cast(sessions.started_at as timestamp) as touched_at,
+    cast({{ month_of('sessions.started_at') }} as date) as touch_month,
+    cast(channels.channel as varchar) as channel,
+    cast(sessions.utm_source as varchar) as utm_source,
+    cast(sessions.utm_medium as varchar) as utm_medium,
+    cast(sessions.utm_campaign as varchar) as utm_campaign,
+    cast(sessions.referrer_domain as varchar) as referrer_domain,
+    cast(sessions.landing_page as varchar) as landing_page,
+    cast(sessions.pageviews as integer) as pageviews
+
+from sessions
+left join contacts
+    on sessions.contact_id = contacts.contact_id
+left join channels
+    on coalesce(sessions.utm_medium, '') || '|' || coalesce(sessions.utm_source, '') || '|'
+    || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id
