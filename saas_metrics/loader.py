@@ -7,6 +7,7 @@ rows read = rows loaded + rows rejected for every table and every load.
 from __future__ import annotations
 
 import csv
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -179,15 +180,28 @@ def _reason_exprs(table: Table, currencies: str) -> list[str]:
                 f"case when {typed} is not null and {typed} not in ({currencies}) then "
                 f"'{label}: ' || {typed} || ' is not an ISO 4217 currency code' end"
             )
-    pk = table.primary_key
-    pk_parts = " || ', ' || ".join(f"coalesce({qident(k)}::varchar, 'null')" for k in pk)
-    pk_present = " and ".join(f"{qident(k)} is not null" for k in pk)
-    partition = ", ".join(qident(k) for k in pk)
-    reasons.append(
-        f"case when {pk_present} and count(*) over (partition by {partition}) > 1 then "
-        f"'primary key ({', '.join(pk)}) = (' || {pk_parts} || ') repeated within this delivery' end"
-    )
     return reasons
+
+
+def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Adds the duplicate-key reason to every row of _checked whose primary key repeats in this delivery."""
+    pk = table.primary_key
+    keys = ", ".join(qident(k) for k in pk)
+    present = " and ".join(f"{qident(k)} is not null" for k in pk)
+    con.execute(
+        f"create or replace temp table _duplicate_keys as select {keys} from _checked "
+        f"where {present} group by {keys} having count(*) > 1"
+    )
+    (duplicates,) = con.execute("select count(*) from _duplicate_keys").fetchone()
+    if duplicates:
+        parts = " || ', ' || ".join(f"_checked.{qident(k)}::varchar" for k in pk)
+        match = " and ".join(f"_checked.{qident(k)} = _duplicate_keys.{qident(k)}" for k in pk)
+        con.execute(
+            f"update _checked set _reasons = list_append(_reasons, "
+            f"'primary key ({', '.join(pk)}) = (' || {parts} || ') repeated within this delivery') "
+            f"from _duplicate_keys where {match}"
+        )
+    con.execute("drop table _duplicate_keys")
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) -> None:
@@ -254,27 +268,33 @@ def load_table(
     currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
     typed = ", ".join(f"{_typed_expr(c, qident('_raw_' + c.name))} as {qident(c.name)}" for c in table.columns)
     reasons = ", ".join(_reason_exprs(table, currencies))
-    raw_struct = ", ".join(f"{qident(c.name)} := {qident('_raw_' + c.name)}" for c in table.columns)
+    raw_struct = ", ".join(f"{qident(c.name)} := _incoming.{qident('_raw_' + c.name)}" for c in table.columns)
+    names = ", ".join(qident(c) for c in table.column_names)
+    # typed values and reasons only: the raw text stays in _incoming for the few rejected rows
     con.execute(
         f"""
         create or replace temp table _checked as
         with typed as (
             select *, {typed} from _incoming
         )
-        select *, list_filter([{reasons}], lambda r: r is not null) as _reasons,
-               to_json(struct_pack({raw_struct}))::varchar as _raw_values
+        select _source_file, _row_number, {names}, list_filter([{reasons}], lambda r: r is not null) as _reasons
         from typed
         """
     )
-    names = ", ".join(qident(c) for c in table.column_names)
+    _mark_duplicate_keys(con, table)
     con.execute(
         f"""
         insert into {REJECTS_TABLE}
         select * from (
             select {qstr(load_id)} as load_id, ?::timestamp as loaded_at, {qstr(table.name)} as table_name,
-                   _source_file as source_file, _row_number as row_number, null::bigint as line_number,
-                   array_to_string(_reasons, '; ') as reason, _raw_values as raw_values
-            from _checked where len(_reasons) > 0
+                   _checked._source_file as source_file, _checked._row_number as row_number,
+                   null::bigint as line_number, array_to_string(_checked._reasons, '; ') as reason,
+                   to_json(struct_pack({raw_struct}))::varchar as raw_values
+            from _checked
+            inner join _incoming
+                on _checked._source_file = _incoming._source_file
+                and _checked._row_number = _incoming._row_number
+            where len(_checked._reasons) > 0
             union all
             select {qstr(load_id)}, ?::timestamp, {qstr(table.name)}, _source_file, null::bigint, line_number,
                    reason, raw_values
@@ -291,6 +311,7 @@ def load_table(
         """,
         [loaded_at, loaded_at],
     )
+    con.execute("drop table _incoming")
     (checked_rows, rejected_rows) = con.execute(
         "select count(*), count(*) filter (where len(_reasons) > 0) from _checked"
     ).fetchone()
@@ -342,6 +363,10 @@ def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
     con = duckdb.connect(str(database))
     try:
         con.execute("set TimeZone = 'UTC'")
+        con.execute("set enable_progress_bar = false")
+        # bounded memory: large deliveries spill to disk beside the database instead of growing without limit
+        con.execute(f"set memory_limit = {qstr(os.environ.get('SAAS_METRICS_MEMORY_LIMIT', '6GB'))}")
+        con.execute(f"set temp_directory = {qstr(str(database.parent / '.duckdb_tmp'))}")
         # Check every file's header before writing anything, so a bad file stops the whole load.
         plan: dict[str, list[tuple[Path, str, dict[str, str] | None]]] = {}
         for table in tables.values():

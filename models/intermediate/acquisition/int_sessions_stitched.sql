@@ -1,7 +1,8 @@
 -- Every web session before as_of_ts with the contact it belongs to: its own contact_id, or, for
 -- an anonymous session, the contact its cookie was identified as (crm_contacts.anonymous_id, or
 -- another session with that cookie and a contact). Among several candidates the earliest-created
--- contact wins, then the lowest contact_id; only contacts in crm_contacts are candidates.
+-- contact wins, then the lowest contact_id; only contacts in crm_contacts created before as_of_ts
+-- are candidates.
 with
 
 sessions as (
@@ -61,6 +62,9 @@ cookie_owners as (
     from cookie_candidates
     inner join contacts
         on cookie_candidates.contact_id = contacts.contact_id
+    cross join reporting_window
+    -- a contact created after the reporting window does not exist yet as of as_of
+    where contacts.created_at < reporting_window.as_of_ts
     group by cookie_candidates.anonymous_id
 
 )

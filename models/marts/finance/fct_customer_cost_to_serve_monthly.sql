@@ -1,0 +1,197 @@
+-- The month's cost-to-serve pools allocated to the customers active at the month's end, with
+-- their MRR and gross margin. support and customer_success go by the customer's share of the
+-- month's tickets (a ticket of a company with several active customers is split evenly between
+-- them), infrastructure by the share of the month's product usage events. When a month has no
+-- such tickets (or no usage events) that pool is split evenly over the active customers, so no
+-- cost is lost. Each amount is rounded to 6 decimals and the rounding remainder goes to the
+-- month's first customer (by customer_id), so the allocations sum exactly to the pools.
+with
+
+pools as (
+
+    select * from {{ ref('int_cost_to_serve_pools_monthly') }}
+
+),
+
+customer_months as (
+
+    select * from {{ ref('fct_customer_mrr_monthly') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('int_customer_tickets') }}
+
+),
+
+usage as (
+
+    select * from {{ ref('fct_product_usage_monthly') }}
+
+),
+
+active_customers as (
+
+    select
+        customer_id,
+        month,
+        sum(mrr) as mrr
+
+    from customer_months
+    group by customer_id, month
+    having bool_or(is_active)
+
+),
+
+ticket_links as (
+
+    select
+        tickets.ticket_id,
+        active_customers.customer_id,
+        active_customers.month
+
+    from tickets
+    inner join active_customers
+        on tickets.customer_id = active_customers.customer_id
+            and tickets.month = active_customers.month
+
+),
+
+weighted_links as (
+
+    select
+        customer_id,
+        month,
+        1.0 / count(*) over (partition by ticket_id) as ticket_weight
+
+    from ticket_links
+
+),
+
+customer_tickets as (
+
+    select
+        customer_id,
+        month,
+        sum(ticket_weight) as tickets
+
+    from weighted_links
+    group by customer_id, month
+
+),
+
+bases as (
+
+    select
+        active_customers.customer_id,
+        active_customers.month,
+        active_customers.mrr,
+        coalesce(customer_tickets.tickets, 0) as tickets,
+        coalesce(usage.total_events, 0) as usage_events
+
+    from active_customers
+    left join customer_tickets
+        on active_customers.customer_id = customer_tickets.customer_id
+            and active_customers.month = customer_tickets.month
+    left join usage
+        on active_customers.customer_id = usage.customer_id
+            and active_customers.month = usage.month
+
+),
+
+month_totals as (
+
+    select
+        *,
+        sum(tickets) over (partition by month) as month_tickets,
+        sum(usage_events) over (partition by month) as month_usage_events,
+        count(*) over (partition by month) as month_active_customers,
+        row_number() over (partition by month order by customer_id) as customer_order
+
+    from bases
+
+),
+
+shares as (
+
+    select
+        *,
+        month_tickets = 0 as is_ticket_share_even,
+        month_usage_events = 0 as is_usage_share_even,
+        case
+            when month_tickets > 0 then cast(tickets as double) / month_tickets
+            else 1.0 / month_active_customers
+        end as ticket_share,
+        case
+            when month_usage_events > 0 then cast(usage_events as double) / month_usage_events
+            else 1.0 / month_active_customers
+        end as usage_event_share
+
+    from month_totals
+
+),
+
+rounded as (
+
+    select
+        shares.*,
+        pools.support_cost as support_pool,
+        pools.customer_success_cost as customer_success_pool,
+        pools.infrastructure_cost as infrastructure_pool,
+        {{ to_money('pools.support_cost * shares.ticket_share') }} as support_rounded,
+        {{ to_money('pools.customer_success_cost * shares.ticket_share') }} as customer_success_rounded,
+        {{ to_money('pools.infrastructure_cost * shares.usage_event_share') }} as infrastructure_rounded
+
+    from shares
+    inner join pools
+        on shares.month = pools.month
+
+),
+
+allocated as (
+
+    select
+        *,
+        case
+            when customer_order = 1
+                then support_pool - sum(support_rounded) over (partition by month) + support_rounded
+            else support_rounded
+        end as support_cost,
+        case
+            when customer_order = 1
+                then
+                    customer_success_pool - sum(customer_success_rounded) over (partition by month)
+                    + customer_success_rounded
+            else customer_success_rounded
+        end as customer_success_cost,
+        case
+            when customer_order = 1
+                then
+                    infrastructure_pool - sum(infrastructure_rounded) over (partition by month)
+                    + infrastructure_rounded
+            else infrastructure_rounded
+        end as infrastructure_cost
+
+    from rounded
+
+)
+
+select
+    cast(customer_id || '|' || cast(month as varchar) as varchar) as customer_cost_month_id,
+    cast(customer_id as varchar) as customer_id,
+    cast(month as date) as month,
+    cast(mrr as decimal(38, 6)) as mrr,
+    cast(tickets as double) as tickets,
+    cast(ticket_share as double) as ticket_share,
+    cast(is_ticket_share_even as boolean) as is_ticket_share_even,
+    cast(usage_events as bigint) as usage_events,
+    cast(usage_event_share as double) as usage_event_share,
+    cast(is_usage_share_even as boolean) as is_usage_share_even,
+    cast(support_cost as decimal(38, 6)) as support_cost,
+    cast(customer_success_cost as decimal(38, 6)) as customer_success_cost,
+    cast(infrastructure_cost as decimal(38, 6)) as infrastructure_cost,
+    cast(support_cost + customer_success_cost + infrastructure_cost as decimal(38, 6)) as cost_to_serve,
+    cast((mrr - (support_cost + customer_success_cost + infrastructure_cost)) / mrr as double) as gross_margin
+
+from allocated
