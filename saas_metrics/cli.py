@@ -9,8 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from saas_metrics.dbt_runner import BuildError, build, resolve_database
-from saas_metrics.loader import LoadError, TableLoadResult, load_directory
+from saas_metrics.dbt_runner import BuildError, resolve_database
+from saas_metrics.loader import LoadError, TableLoadResult
+from saas_metrics.pipeline import build_and_publish, load
+from saas_metrics.quality import QualityError
+from saas_metrics.warehouse import ensure_work_copy, work_path
 
 
 def _as_of(value: str) -> str:
@@ -47,7 +50,7 @@ def print_load_report(results: list[TableLoadResult], out=None) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     database = resolve_database(args.database)
     try:
-        results = load_directory(Path(args.source_dir), database)
+        results = load(Path(args.source_dir), database)
     except LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -55,7 +58,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     rejected = sum(r.rows_rejected for r in results)
     if rejected:
         print(
-            f"{rejected} row(s) rejected: see raw._rejects in {database} (table, source_file, row_number, "
+            f"{rejected} row(s) rejected: see raw._rejects in {work_path(database)} (table, source_file, row_number, "
             "line_number, reason, raw_values)",
             file=sys.stderr,
         )
@@ -67,8 +70,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     database = resolve_database(args.database)
     try:
-        build(database, as_of=args.as_of, dbt_vars=args.vars, select=args.select)
-    except BuildError as exc:
+        build_and_publish(
+            database, as_of=args.as_of, dbt_vars=args.vars, select=args.select, validate=not args.skip_validation
+        )
+    except (BuildError, QualityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -89,6 +94,42 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     for table, rows in summary.items():
         print(f"{table}: {rows}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from saas_metrics.quality import validate
+
+    database = resolve_database(args.database)
+    work = ensure_work_copy(database)
+    if not work.exists():
+        print(f"error: no warehouse at {database}: run saas-metrics load first", file=sys.stderr)
+        return 2
+    try:
+        report = validate(work, suite=args.suite)
+    except QualityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from saas_metrics.export import export_marts
+
+    database = resolve_database(args.database)
+    if not database.exists():
+        print(f"error: {database} does not exist: run saas-metrics build first", file=sys.stderr)
+        return 2
+    for path in export_marts(database, Path(args.out), args.format):
+        print(path)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from saas_metrics.bench import run_bench
+
+    run_bench(args.customers, args.months, Path(args.workdir), args.seed, args.repeat)
     return 0
 
 
@@ -123,6 +164,9 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--as-of", type=_as_of, help="last complete day, YYYY-MM-DD (var as_of)")
     build_cmd.add_argument("--vars", type=_vars, help="dbt vars as a YAML mapping")
     build_cmd.add_argument("--select", nargs="+", help="dbt node selection")
+    build_cmd.add_argument(
+        "--skip-validation", action="store_true", help="skip the great-expectations gates before and after dbt"
+    )
     build_cmd.set_defaults(func=cmd_build)
 
     gen = sub.add_parser("generate", help="write a simulated company's exports in contract shape")
@@ -135,6 +179,25 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--faults", type=float, default=0.0, help="share of rows to replace with bad rows")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=cmd_generate)
+
+    validate_cmd = sub.add_parser("validate", help="run the great-expectations quality gates")
+    validate_cmd.add_argument("--database", help=db_help)
+    validate_cmd.add_argument("--suite", choices=["raw", "marts", "all"], default="all")
+    validate_cmd.set_defaults(func=cmd_validate)
+
+    export = sub.add_parser("export", help="write every public mart as Parquet or CSV files")
+    export.add_argument("--database", help=db_help)
+    export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    export.add_argument("--out", default="exports", help="output folder (default: exports)")
+    export.set_defaults(func=cmd_export)
+
+    bench = sub.add_parser("bench", help="measure load and build time and memory at several sizes")
+    bench.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    bench.add_argument("--months", type=int, default=36)
+    bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument("--repeat", type=int, default=1, help="runs per size; medians are reported")
+    bench.add_argument("--workdir", default="warehouse/bench", help="where data and databases go")
+    bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="generate, load and build a simulated company; print its headline numbers")
     demo.add_argument("--database", help=db_help)

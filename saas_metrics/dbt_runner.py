@@ -71,8 +71,9 @@ def build(
     as_of: str | None = None,
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> None:
     merged = dict(dbt_vars or {})
     if as_of:
         merged["as_of"] = as_of
-    run_dbt(["build"], database, merged, select)
+    run_dbt(["build"], database, merged, select, extra_args=["--exclude", *exclude] if exclude else ())

@@ -11,10 +11,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def build_warehouse(fixture_dir: Path, tmp_path: Path, as_of: str, vars: dict | None = None) -> Path:
-    """Loads fixture_dir into tmp_path/warehouse.duckdb, runs dbt build with var as_of; returns the file."""
+    """Loads fixture_dir into tmp_path/warehouse.duckdb, runs dbt build with var as_of; returns the file.
+
+    Every model and data test runs; the dbt unit tests, which do not read the warehouse's data, run
+    once in tests/test_dbt_unit_tests.py instead of in every fixture build.
+    """
     database = Path(tmp_path) / "warehouse.duckdb"
     results = load_directory(Path(fixture_dir), database)
     rejected = {r.table: r.rows_rejected for r in results if r.rows_rejected}
     assert not rejected, f"fixture {fixture_dir} has rejected rows: {rejected}"
-    build(database, as_of=as_of, dbt_vars=vars)
+    build(database, as_of=as_of, dbt_vars=vars, exclude=["test_type:unit"])
     return database

@@ -485,8 +485,12 @@ def test_usd_cohorts(usd_db):
 
 def test_usd_test_customer_and_unpaid_trial_absent(usd_db):
     _assert_absent_everywhere(usd_db, {"cus_internal"})
-    # the never-paid trial has no metric rows; the customer dimension lists it as never paid
-    _assert_absent_everywhere(usd_db, {"cus_fern"}, except_tables=("dim_customers",))
+    # the never-paid trial has no revenue rows; the customer dimension lists it as never paid and the
+    # trials mart as a trial that did not convert
+    _assert_absent_everywhere(usd_db, {"cus_fern"}, except_tables=("dim_customers", "fct_trials"))
+    assert usd_db.execute(
+        "select is_converted, trial_outcome from marts.fct_trials where customer_id = 'cus_fern'"
+    ).fetchall() == [(False, "not_converted")]
     assert usd_db.execute(
         "select customer_status, first_paid_at from marts.dim_customers where customer_id = 'cus_fern'"
     ).fetchall() == [("never_paid", None)]

@@ -56,10 +56,10 @@ with_channels as (
     from spend_in_window
     left join channels
         on spend_in_window.utm_medium || '|' || coalesce(spend_in_window.utm_source, '') || '|'
-        = channels.tag_combination_id
+            = channels.tag_combination_id
     left join channel_lists as platforms
         on platforms.list_name = 'platform'
-        and spend_in_window.platform = platforms.value
+            and spend_in_window.platform = platforms.value
 
 )
 
@@ -81,4 +81,4 @@ select
 from with_channels
 left join fx_rates
     on with_channels.currency = fx_rates.currency
-    and with_channels.spend_month = fx_rates.month
+        and with_channels.spend_month = fx_rates.month

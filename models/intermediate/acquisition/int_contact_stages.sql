@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Each contact's first entry into each funnel stage before as_of_ts (contact = created_at), its
 -- first-touch channel, and when it first reached any later stage.
 with
@@ -28,10 +30,7 @@ reporting_window as (
 
 stage_order as (
 
-    select * from (
-        values
-        ('contact', 0), ('lead', 1), ('mql', 2), ('sql', 3), ('opportunity', 4), ('customer', 5)
-    ) as stages (funnel_stage, stage_rank)
+    select * from {{ ref('funnel_stages') }}
 
 ),
 
@@ -82,8 +81,8 @@ next_stage as (
     from first_entries as current_stage
     inner join first_entries as later_stage
         on current_stage.contact_id = later_stage.contact_id
-        and later_stage.stage_rank > current_stage.stage_rank
-        and later_stage.entered_at >= current_stage.entered_at
+            and current_stage.stage_rank < later_stage.stage_rank
+            and current_stage.entered_at <= later_stage.entered_at
     group by current_stage.contact_id, current_stage.funnel_stage
 
 ),
@@ -113,6 +112,6 @@ select
 from first_entries
 left join next_stage
     on first_entries.contact_id = next_stage.contact_id
-    and first_entries.funnel_stage = next_stage.funnel_stage
+        and first_entries.funnel_stage = next_stage.funnel_stage
 left join first_touch
     on first_entries.contact_id = first_touch.contact_id

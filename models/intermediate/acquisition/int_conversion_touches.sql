@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- The touches of each conversion: sessions of any contact of the customer's company that started
 -- within [converted_at - lookback_days, converted_at], both ends inclusive, numbered in order of
 -- (started_at, session_id), with n (touches of the conversion) and the time-decay weight.
@@ -30,8 +32,8 @@ touches as (
     from conversions
     inner join touchpoints
         on conversions.company_id = touchpoints.company_id
-        and touchpoints.touched_at >= conversions.converted_at - to_days(cast({{ var('lookback_days') }} as integer))
-        and touchpoints.touched_at <= conversions.converted_at
+            and touchpoints.touched_at >= conversions.converted_at - to_days(cast({{ var('lookback_days') }} as integer))
+            and conversions.converted_at >= touchpoints.touched_at
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Every web session before as_of_ts with the contact it belongs to: its own contact_id, or, for
 -- an anonymous session, the contact its cookie was identified as (crm_contacts.anonymous_id, or
 -- another session with that cookie and a contact). Among several candidates the earliest-created

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- One row per customer per month from their first paid month to the as_of month: the local MRR
 -- at the end of the month (the value after the month's last change, carried forward through
 -- months without one) and its USD value at the month's FX rate.

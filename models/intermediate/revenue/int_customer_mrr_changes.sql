@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- The breakpoints of each customer's MRR step function (local currency): one row per customer
 -- per instant at which the sum of their paying items changes, all subscriptions netted.
 with

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Each subscription item history row that can earn MRR, with its item MRR and the instants
 -- between which it is paid: [paying_from_at, paying_until_at), the history row's period cut
 -- to the subscription's paying window (from trial_end, until ended_at) and to as_of_ts.

@@ -67,14 +67,24 @@ model_credits as (
 
 ),
 
+touched_conversions as (
+
+    select distinct
+        customer_id,
+        converted_at
+
+    from touches
+
+),
+
 untouched_conversions as (
 
     select conversions.*
 
     from conversions
-    left join (select distinct customer_id, converted_at from touches) as touched
+    left join touched_conversions as touched
         on conversions.customer_id = touched.customer_id
-        and conversions.converted_at = touched.converted_at
+            and conversions.converted_at = touched.converted_at
     where touched.customer_id is null
 
 ),

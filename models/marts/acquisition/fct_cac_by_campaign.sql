@@ -54,9 +54,17 @@ models as (
 
 campaign_months as (
 
-    select month, channel, utm_campaign from spend_by_campaign
+    select
+        month,
+        channel,
+        utm_campaign
+    from spend_by_campaign
     union
-    select month, channel, utm_campaign from credit_by_campaign
+    select
+        month,
+        channel,
+        utm_campaign
+    from credit_by_campaign
 
 ),
 
@@ -75,13 +83,13 @@ combined as (
     cross join models
     left join spend_by_campaign
         on campaign_months.month = spend_by_campaign.month
-        and campaign_months.channel = spend_by_campaign.channel
-        and campaign_months.utm_campaign = spend_by_campaign.utm_campaign
+            and campaign_months.channel = spend_by_campaign.channel
+            and campaign_months.utm_campaign = spend_by_campaign.utm_campaign
     left join credit_by_campaign
         on campaign_months.month = credit_by_campaign.month
-        and campaign_months.channel = credit_by_campaign.channel
-        and campaign_months.utm_campaign = credit_by_campaign.utm_campaign
-        and models.attribution_model = credit_by_campaign.attribution_model
+            and campaign_months.channel = credit_by_campaign.channel
+            and campaign_months.utm_campaign = credit_by_campaign.utm_campaign
+            and models.attribution_model = credit_by_campaign.attribution_model
 
 )
 

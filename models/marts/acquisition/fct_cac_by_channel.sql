@@ -51,9 +51,15 @@ models as (
 
 month_channels as (
 
-    select month, channel from spend_by_channel
+    select
+        month,
+        channel
+    from spend_by_channel
     union
-    select month, channel from credit_by_channel
+    select
+        month,
+        channel
+    from credit_by_channel
 
 ),
 
@@ -82,11 +88,11 @@ combined as (
     from grid
     left join spend_by_channel
         on grid.month = spend_by_channel.month
-        and grid.channel = spend_by_channel.channel
+            and grid.channel = spend_by_channel.channel
     left join credit_by_channel
         on grid.month = credit_by_channel.month
-        and grid.channel = credit_by_channel.channel
-        and grid.attribution_model = credit_by_channel.attribution_model
+            and grid.channel = credit_by_channel.channel
+            and grid.attribution_model = credit_by_channel.attribution_model
 
 )
 

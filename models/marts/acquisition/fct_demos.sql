@@ -53,8 +53,8 @@ demo_conversions as (
     from demos_in_window
     inner join conversions
         on demos_in_window.company_id = conversions.company_id
-        and conversions.converted_at >= demos_in_window.held_at
-        and conversions.converted_at <= demos_in_window.held_at + interval 90 day
+            and demos_in_window.held_at <= conversions.converted_at
+            and conversions.converted_at <= demos_in_window.held_at + interval 90 day
     group by demos_in_window.demo_id
 
 )

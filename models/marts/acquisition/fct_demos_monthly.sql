@@ -38,9 +38,15 @@ held as (
 
 grid as (
 
-    select month, demo_type from requested
+    select
+        month,
+        demo_type
+    from requested
     union
-    select month, demo_type from held
+    select
+        month,
+        demo_type
+    from held
 
 )
 
@@ -58,7 +64,7 @@ select
 from grid
 left join requested
     on grid.month = requested.month
-    and grid.demo_type = requested.demo_type
+        and grid.demo_type = requested.demo_type
 left join held
     on grid.month = held.month
-    and grid.demo_type = held.demo_type
+        and grid.demo_type = held.demo_type

@@ -30,7 +30,7 @@ contact_campaign_months as (
     from events
     cross join reporting_window
     where events.occurred_at < reporting_window.as_of_ts
-    group by 1, 2, 3
+    group by {{ month_of('events.occurred_at') }}, coalesce(events.campaign_id, '(none)'), events.contact_id
 
 ),
 

@@ -57,9 +57,15 @@ stage_cohorts as (
 
 grid as (
 
-    select month, channel from visitors
+    select
+        month,
+        channel
+    from visitors
     union
-    select month, channel from stage_cohorts
+    select
+        month,
+        channel
+    from stage_cohorts
 
 ),
 
@@ -69,22 +75,50 @@ pivoted as (
         grid.month,
         grid.channel,
         coalesce(max(visitors.unique_visitors), 0) as unique_visitors,
-        {% for stage in ['contact', 'lead', 'mql', 'sql', 'opportunity', 'customer'] %}
-        coalesce(sum(case when stage_cohorts.funnel_stage = '{{ stage }}' then stage_cohorts.entered end), 0)
-            as {{ stage }}_entered,
-        coalesce(sum(case when stage_cohorts.funnel_stage = '{{ stage }}' then stage_cohorts.advanced end), 0)
-            as {{ stage }}_advanced,
-        max(case when stage_cohorts.funnel_stage = '{{ stage }}' then stage_cohorts.median_days_to_advance end)
-            as {{ stage }}_median_days{{ "," if not loop.last }}
-        {% endfor %}
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'contact' then stage_cohorts.entered end), 0)
+            as contact_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'contact' then stage_cohorts.advanced end), 0)
+            as contact_advanced,
+        max(case when stage_cohorts.funnel_stage = 'contact' then stage_cohorts.median_days_to_advance end)
+            as contact_median_days,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'lead' then stage_cohorts.entered end), 0)
+            as lead_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'lead' then stage_cohorts.advanced end), 0)
+            as lead_advanced,
+        max(case when stage_cohorts.funnel_stage = 'lead' then stage_cohorts.median_days_to_advance end)
+            as lead_median_days,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'mql' then stage_cohorts.entered end), 0)
+            as mql_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'mql' then stage_cohorts.advanced end), 0)
+            as mql_advanced,
+        max(case when stage_cohorts.funnel_stage = 'mql' then stage_cohorts.median_days_to_advance end)
+            as mql_median_days,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'sql' then stage_cohorts.entered end), 0)
+            as sql_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'sql' then stage_cohorts.advanced end), 0)
+            as sql_advanced,
+        max(case when stage_cohorts.funnel_stage = 'sql' then stage_cohorts.median_days_to_advance end)
+            as sql_median_days,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'opportunity' then stage_cohorts.entered end), 0)
+            as opportunity_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'opportunity' then stage_cohorts.advanced end), 0)
+            as opportunity_advanced,
+        max(case when stage_cohorts.funnel_stage = 'opportunity' then stage_cohorts.median_days_to_advance end)
+            as opportunity_median_days,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'customer' then stage_cohorts.entered end), 0)
+            as customer_entered,
+        coalesce(sum(case when stage_cohorts.funnel_stage = 'customer' then stage_cohorts.advanced end), 0)
+            as customer_advanced,
+        max(case when stage_cohorts.funnel_stage = 'customer' then stage_cohorts.median_days_to_advance end)
+            as customer_median_days
 
     from grid
     left join visitors
         on grid.month = visitors.month
-        and grid.channel = visitors.channel
+            and grid.channel = visitors.channel
     left join stage_cohorts
         on grid.month = stage_cohorts.month
-        and grid.channel = stage_cohorts.channel
+            and grid.channel = stage_cohorts.channel
     group by grid.month, grid.channel
 
 )

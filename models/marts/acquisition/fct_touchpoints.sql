@@ -41,4 +41,4 @@ left join contacts
     on sessions.contact_id = contacts.contact_id
 left join channels
     on coalesce(sessions.utm_medium, '') || '|' || coalesce(sessions.utm_source, '') || '|'
-    || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id
+        || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id

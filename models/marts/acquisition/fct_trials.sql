@@ -92,8 +92,8 @@ usage_days as (
     from trial_windows
     inner join usage
         on trial_windows.customer_id = usage.customer_id
-        and usage.usage_date >= cast(trial_windows.trial_started_at as date)
-        and cast(usage.usage_date as timestamp) < trial_windows.trial_window_end_at
+            and usage.usage_date >= cast(trial_windows.trial_started_at as date)
+            and cast(usage.usage_date as timestamp) < trial_windows.trial_window_end_at
     where usage.active_users > 0
     group by trial_windows.subscription_id
 

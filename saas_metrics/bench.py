@@ -1,0 +1,240 @@
+"""`saas-metrics bench`: load and build times, peak memory and their ratios, measured side by side.
+
+For each size it generates (or reuses) a simulated company, then measures, each step in its own
+child process with the peak resident memory of the whole process tree sampled from /proc:
+- load: `saas-metrics load` of every table;
+- lower bound: DuckDB reading every raw table once (a full scan with an aggregate over every column);
+- build: `dbt run` (models) and `dbt test` (tests and unit tests) separately, with the slowest models.
+It prints the ratios build / lower bound and, between the two largest sizes, build-time growth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from saas_metrics.contract import load_contract, project_dir
+from saas_metrics.loader import qident
+
+
+@dataclass
+class Step:
+    seconds: float
+    peak_rss_mib: float
+
+
+@dataclass
+class SizeResult:
+    customers: int
+    months: int
+    raw_rows: int = 0
+    load: Step | None = None
+    lower_bound: Step | None = None
+    models: Step | None = None
+    tests: Step | None = None
+    slowest_models: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def build_seconds(self) -> float:
+        return (self.models.seconds if self.models else 0) + (self.tests.seconds if self.tests else 0)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _tree_rss_kib(root: int) -> int:
+    total = 0
+    for pid in _descendants(root):
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
+
+
+def measure(command: list[str], env: dict | None = None, quiet: bool = True) -> Step:
+    """Runs a command; returns wall seconds and the peak RSS of its process tree (sampled every 0.1 s)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        cwd=project_dir(),
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kib(process.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} ... failed ({process.returncode}): {stderr[-2000:]}")
+    return Step(seconds=seconds, peak_rss_mib=peak / 1024)
+
+
+def lower_bound_sql() -> str:
+    """One query per raw table reading every column once (count and max of each)."""
+    statements = []
+    for table in load_contract().values():
+        aggregates = ", ".join(f"max({qident(c)})" for c in table.column_names)
+        statements.append(f"select count(*), {aggregates} from raw.{qident(table.name)}")
+    return ";\n".join(statements)
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResult:
+    import duckdb
+
+    from saas_metrics.generator import generate
+
+    result = SizeResult(customers=customers, months=months)
+    data = workdir / f"data_{customers}_{months}_{seed}"
+    marker = data / ".complete"
+    if not marker.exists():
+        print(f"  generating {customers:,} customers x {months} months into {data} ...", flush=True)
+        generate(data, customers=customers, months=months, seed=seed, fmt="parquet", progress=True)
+        marker.touch()
+    database = workdir / f"bench_{customers}.duckdb"
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+    result.load = measure(
+        _python(
+            "from pathlib import Path; from saas_metrics.loader import load_directory; "
+            f"load_directory(Path({str(data)!r}), Path({str(database)!r}))"
+        )
+    )
+    with duckdb.connect(str(database), read_only=True) as con:
+        result.raw_rows = sum(
+            con.execute(f"select count(*) from raw.{qident(t)}").fetchone()[0] for t in load_contract()
+        )
+    result.lower_bound = measure(
+        _python(
+            f"import duckdb; con = duckdb.connect({str(database)!r}, read_only=True); "
+            f"[con.execute(q).fetchall() for q in {lower_bound_sql().split(';')!r}]"
+        )
+    )
+    target = workdir / f"target_{customers}"
+    dbt = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
+    common = ["--project-dir", str(project_dir()), "--profiles-dir", str(project_dir()), "--target-path", str(target)]
+    env = {"SAAS_METRICS_DATABASE": str(database)}
+    result.models = measure([sys.executable, "-c", dbt, "run", *common], env=env)
+    run_results = json.loads((target / "run_results.json").read_text())
+    timings = sorted(
+        ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in run_results["results"]),
+        key=lambda item: -item[1],
+    )
+    result.slowest_models = [(name, round(seconds, 2)) for name, seconds in timings[:10]]
+    result.tests = measure([sys.executable, "-c", dbt, "test", *common], env=env)
+    return result
+
+
+def _fmt(step: Step | None) -> str:
+    return "-" if step is None else f"{step.seconds:8.1f} s {step.peak_rss_mib:7.0f} MiB"
+
+
+def report(results: list[SizeResult]) -> list[str]:
+    lines = [
+        "",
+        "size (customers)   raw rows      load                 lower bound          models               tests",
+    ]
+    for r in results:
+        lines.append(
+            f"{r.customers:>16,}  {r.raw_rows:>11,}  {_fmt(r.load)}  {_fmt(r.lower_bound)}  "
+            f"{_fmt(r.models)}  {_fmt(r.tests)}"
+        )
+    lines.append("")
+    for r in results:
+        ratio = r.build_seconds / r.lower_bound.seconds if r.lower_bound and r.lower_bound.seconds else float("nan")
+        lines.append(
+            f"{r.customers:,} customers: full build {r.build_seconds:.1f} s = {ratio:.1f} x the raw-scan lower bound; "
+            f"peak memory {max(s.peak_rss_mib for s in (r.load, r.models, r.tests) if s):.0f} MiB"
+        )
+        lines.append("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_models))
+    if len(results) >= 2:
+        small, large = sorted(results, key=lambda r: r.customers)[-2:]
+        growth = large.build_seconds / small.build_seconds
+        lines.append(
+            f"build time {large.customers:,} / {small.customers:,} customers = {growth:.2f} "
+            f"(customers x{large.customers / small.customers:.0f})"
+        )
+    lines.append("incremental / full: not measured (the marts are rebuilt in full on every run)")
+    return lines
+
+
+def run_bench(customers: list[int], months: int, workdir: Path, seed: int, repeat: int = 1) -> list[SizeResult]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in customers:
+        print(f"size {size:,} customers", flush=True)
+        runs = [run_size(size, months, workdir, seed) for _ in range(repeat)]
+        results.append(_median_of(runs))
+    for line in report(results):
+        print(line)
+    (workdir / "bench_results.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    return results
+
+
+def _median_of(runs: list[SizeResult]) -> SizeResult:
+    if len(runs) == 1:
+        return runs[0]
+    first = runs[0]
+
+    def median_step(name: str) -> Step:
+        steps = [getattr(r, name) for r in runs]
+        return Step(
+            seconds=statistics.median(s.seconds for s in steps),
+            peak_rss_mib=statistics.median(s.peak_rss_mib for s in steps),
+        )
+
+    return SizeResult(
+        customers=first.customers,
+        months=first.months,
+        raw_rows=first.raw_rows,
+        load=median_step("load"),
+        lower_bound=median_step("lower_bound"),
+        models=median_step("models"),
+        tests=median_step("tests"),
+        slowest_models=first.slowest_models,
+    )

@@ -1,0 +1,198 @@
+"""Build-and-publish: failed builds keep the last good warehouse, readers never block a build,
+re-runs give identical marts, and no PII reaches a mart."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from saas_metrics.dbt_runner import BuildError
+from saas_metrics.pipeline import build_and_publish, load
+from saas_metrics.warehouse import work_path
+from tests.helpers import FIXTURES
+
+AS_OF = "2024-04-30"
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def mart_hashes(database: Path) -> dict[str, str]:
+    """A hash of every public mart's rows, in a fixed order."""
+    hashes = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        for table in tables:
+            rows = con.execute(f"select * from marts.{table} order by all").fetchall()
+            hashes[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return hashes
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("published")
+    database = folder / "saas_metrics.duckdb"
+    load(FIXTURES / "revenue_usd", database)
+    build_and_publish(database, as_of=AS_OF, validate=False)
+    return database
+
+
+def test_publish_creates_the_published_file_from_the_working_copy(published):
+    assert published.exists()
+    assert work_path(published).exists()
+    with duckdb.connect(str(published), read_only=True) as con:
+        (months,) = con.execute("select count(*) from marts.fct_mrr_monthly").fetchone()
+    assert months == 4
+
+
+def test_rebuild_and_reload_give_identical_marts(published, tmp_path):
+    before = mart_hashes(published)
+    assert {"fct_mrr_monthly", "fct_mrr_movements", "fct_attribution"} <= set(before)
+    load(FIXTURES / "revenue_usd", published)
+    build_and_publish(published, as_of=AS_OF, validate=False)
+    assert mart_hashes(published) == before
+
+
+def private_copy(published: Path, tmp_path: Path) -> Path:
+    """A copy of the published warehouse and its working copy, for a test that breaks its data."""
+    copy = tmp_path / published.name
+    shutil.copyfile(published, copy)
+    shutil.copyfile(work_path(published), work_path(copy))
+    return copy
+
+
+def test_failed_build_leaves_published_marts_unchanged(published, tmp_path):
+    published = private_copy(published, tmp_path)
+    before = mart_hashes(published)
+    published_bytes = published.read_bytes()
+    # a price in a currency with no FX rate at all stops the build half-way
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "billing_prices.csv").write_text(
+        "price_id,product_id,currency,unit_amount,billing_interval,interval_count,is_recurring\n"
+        "p_chf,prod,CHF,1000,month,1,true\n"
+    )
+    (broken / "billing_subscriptions.csv").write_text(
+        "subscription_id,customer_id,created_at\ns_chf,cus_chf,2024-01-01\n"
+    )
+    (broken / "billing_subscription_item_history.csv").write_text(
+        "subscription_item_id,subscription_id,price_id,quantity,valid_from\ni_chf,s_chf,p_chf,1,2024-01-02\n"
+    )
+    load(broken, published)
+    with pytest.raises(BuildError):
+        build_and_publish(published, as_of=AS_OF, validate=False)
+    assert published.read_bytes() == published_bytes
+    assert mart_hashes(published) == before
+
+
+def test_killed_build_leaves_published_marts_unchanged(published):
+    before = published.read_bytes()
+    code = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from saas_metrics.pipeline import build_and_publish
+        build_and_publish(Path({str(published)!r}), as_of={AS_OF!r}, validate=False)
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    time.sleep(4)
+    import os
+    import signal
+
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert published.read_bytes() == before
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_mrr_monthly").fetchone() == (4,)
+
+
+def test_reader_holding_the_published_file_does_not_block_a_build(published, tmp_path):
+    reader_code = textwrap.dedent(
+        f"""
+        import sys, time, duckdb
+        con = duckdb.connect({str(published)!r}, read_only=True)
+        print("open", flush=True)
+        deadline = time.time() + 120
+        queries = 0
+        while time.time() < deadline:
+            if sys.stdin.readline().strip() == "stop":
+                break
+            (n,) = con.execute("select count(*) from marts.fct_mrr_monthly").fetchone()
+            assert n == 4, n
+            queries += 1
+            print(queries, flush=True)
+        con.close()
+        """
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", reader_code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        reader.stdin.write("query\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "1"
+        build_and_publish(published, as_of=AS_OF, validate=False)  # must not wait for or break the reader
+        reader.stdin.write("query\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "2"  # the reader's open connection still answers
+        reader.stdin.write("stop\n")
+        reader.stdin.flush()
+        assert reader.wait(timeout=30) == 0
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+
+
+def test_no_pii_in_any_mart(published):
+    raw_names = set()
+    with duckdb.connect(str(published), read_only=True) as con:
+        for (name,) in con.execute(
+            "select name from raw.billing_customers where name is not null "
+            "union select name from raw.crm_companies where name is not null"
+        ).fetchall():
+            raw_names.add(name)
+        emails = {
+            e for (e,) in con.execute("select email from raw.billing_customers where email is not null").fetchall()
+        }
+        assert emails, "the fixture must carry e-mail addresses for this test to mean anything"
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and data_type = 'VARCHAR'"
+        ).fetchall()
+        for table, column in columns:
+            values = [v for (v,) in con.execute(f'select distinct "{column}" from marts.{table}').fetchall() if v]
+            for value in values:
+                assert not EMAIL_SHAPE.search(value), f"marts.{table}.{column} holds an e-mail-shaped value {value!r}"
+                assert value not in raw_names, f"marts.{table}.{column} holds the raw name {value!r}"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_export_writes_every_public_mart(published, tmp_path, fmt):
+    from saas_metrics.cli import main
+
+    out = tmp_path / "exports"
+    assert main(["export", "--database", str(published), "--format", fmt, "--out", str(out)]) == 0
+    with duckdb.connect(str(published), read_only=True) as con:
+        counts = dict(
+            con.execute("select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'").fetchall()
+        )
+        for table in counts:
+            path = out / f"{table}.{fmt}"
+            assert path.exists(), path
+            reader = "read_parquet" if fmt == "parquet" else "read_csv"
+            (exported,) = con.execute(f"select count(*) from {reader}('{path}')").fetchone()
+            (stored,) = con.execute(f"select count(*) from marts.{table}").fetchone()
+            assert exported == stored, table
