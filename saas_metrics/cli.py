@@ -126,6 +126,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from saas_metrics.report import write_report
+
+    database = resolve_database(args.database)
+    if not database.exists():
+        print(f"error: {database} does not exist: run saas-metrics build first", file=sys.stderr)
+        return 2
+    print(write_report(database, Path(args.out), attribution_model=args.attribution_model))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from saas_metrics.bench import run_bench
 
@@ -190,6 +201,17 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     export.add_argument("--out", default="exports", help="output folder (default: exports)")
     export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="write the self-contained HTML leadership report")
+    report.add_argument("--database", help=db_help)
+    report.add_argument("--out", default="warehouse/report.html", help="HTML file to write")
+    report.add_argument(
+        "--attribution-model",
+        default="linear",
+        choices=["first_touch", "last_touch", "linear", "position_based", "time_decay"],
+        help="attribution model of the CAC chart",
+    )
+    report.set_defaults(func=cmd_report)
 
     bench = sub.add_parser("bench", help="measure load and build time and memory at several sizes")
     bench.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])

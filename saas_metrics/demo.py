@@ -39,4 +39,8 @@ def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: 
     with duckdb.connect(str(database), read_only=True) as con:
         for line in headline_lines(con):
             print(line)
+    from saas_metrics.report import write_report
+
+    report = write_report(database, database.with_name("report.html"))
+    print(f"Report: {report}")
     return 0 if rejected == 0 else 1

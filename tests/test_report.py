@@ -1,0 +1,390 @@
+"""The HTML leadership report (saas_metrics.report), on the customer_finance fixture (as_of 2024-04-30).
+
+Pure-Python checks read the HTML: self-contained (no network, no scripts), every chart titled with
+labelled axes, the as_of date at the top, "no data" where the fixture has none, text escaped, the
+database opened read-only. The browser test opens the report in headless Chromium: no console
+messages, every chart drawn with a non-zero size (or its no-data message shown), and a screenshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from saas_metrics.report import fmt, write_report
+from saas_metrics.report.charts import Chart
+from saas_metrics.report.page import NO_VALIDATION, chart_html
+from saas_metrics.report.svg import Series, line_chart
+from tests.helpers import FIXTURES, build_warehouse
+
+FIXTURE = FIXTURES / "customer_finance"
+AS_OF = "2024-04-30"
+
+# chart id -> (title, a unit its value axis must name)
+CHARTS = {
+    "mrr-arr": ("MRR and ARR", "$"),
+    "mrr-movements": ("MRR movements by type", "$"),
+    "customers": ("Customers", "customers"),
+    "churn-rates": ("Churn rates", "%"),
+    "nrr-grr": ("Net and gross revenue retention (12 months)", "%"),
+    "cohort-logo": ("Logo retention by cohort", "months"),
+    "cohort-revenue": ("Net MRR retention by cohort", "months"),
+    "cac-by-channel": ("CAC by channel (linear attribution)", "$"),
+    "ltv-cac": ("LTV and CAC by first-touch channel", "$"),
+    "funnel": ("Funnel conversion", "people"),
+    "trial-demo-conversion": ("Trial and demo conversion", "%"),
+    "health-bands": ("Customers by health band", "customers"),
+    "health-backtest": ("Churn within 3 months by health band", "%"),
+    "nps": ("Net Promoter Score", "points"),
+}
+# The fixture has fewer than 13 paid months, no trials and no demos.
+NO_DATA_IN_FIXTURE = {"nrr-grr", "trial-demo-conversion"}
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The customer_finance fixture, built once per pytest session (tests/test_docs.py shares it)."""
+    folder = tmp_path_factory.getbasetemp() / "bi_customer_finance"
+    database, done = folder / "warehouse.duckdb", folder / "built"
+    if not done.exists():
+        if folder.exists():
+            shutil.rmtree(folder)  # a build that failed part-way
+        folder.mkdir()
+        build_warehouse(FIXTURE, folder, AS_OF)
+        done.touch()
+    return database
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fixture_warehouse(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def report(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(warehouse, tmp_path_factory.mktemp("report") / "report.html")
+
+
+class _Figures(HTMLParser):
+    """Collects each [data-chart] element: its title, whether it holds an svg or a no-data message,
+    and the texts of its axis labels."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures: dict[str, dict] = {}
+        self._current: str | None = None
+        self._depth = 0
+        self._capture: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "data-chart" in attributes:
+            self._current = attributes["data-chart"]
+            self._depth = 0
+            self.figures[self._current] = {"title": "", "svg": 0, "no_data": "", "axis_labels": []}
+        if self._current is None:
+            return
+        self._depth += 1
+        figure = self.figures[self._current]
+        classes = (attributes.get("class") or "").split()
+        if tag == "svg":
+            figure["svg"] += 1
+        if tag == "h3":
+            self._capture = "title"
+        elif "no-data" in classes:
+            self._capture = "no_data"
+        elif tag == "text" and "axis-label" in classes:
+            self._capture = "axis_label"
+
+    def handle_endtag(self, tag):
+        if self._current is None:
+            return
+        if tag in ("h3", "div", "text"):
+            self._capture = None
+        self._depth -= 1
+        if self._depth == 0:
+            self._current = None
+
+    def handle_data(self, data):
+        if self._current is None or self._capture is None:
+            return
+        figure = self.figures[self._current]
+        if self._capture == "axis_label":
+            figure["axis_labels"].append(data)
+        else:
+            figure[self._capture] += data
+
+
+def figures_of(html: str) -> dict[str, dict]:
+    parser = _Figures()
+    parser.feed(html)
+    return parser.figures
+
+
+# ---------------------------------------------------------------------------------------------
+# The HTML itself
+
+
+def test_report_is_self_contained(report: Path):
+    html = report.read_text(encoding="utf-8")
+    assert re.search(r"https?://", html, re.IGNORECASE) is None, "the report must not reference the network"
+    assert re.search(r"<script\b", html, re.IGNORECASE) is None
+    assert re.search(r"<link\b", html, re.IGNORECASE) is None
+    assert re.search(r"\bsrc\s*=", html, re.IGNORECASE) is None
+    assert re.search(r"@import|url\(", html, re.IGNORECASE) is None
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def test_as_of_date_at_the_top(report: Path):
+    html = report.read_text(encoding="utf-8")
+    header = html[: html.index("<main>")]
+    assert AS_OF in header
+    assert f"as of {AS_OF}" in html[: html.index("</title>")]
+
+
+def test_every_chart_titled_with_labelled_axes(report: Path):
+    figures = figures_of(report.read_text(encoding="utf-8"))
+    assert set(figures) == set(CHARTS)
+    for chart_id, (title, unit) in CHARTS.items():
+        figure = figures[chart_id]
+        assert figure["title"] == title, chart_id
+        if chart_id in NO_DATA_IN_FIXTURE:
+            assert figure["svg"] == 0 and figure["no_data"].startswith("No data"), chart_id
+            continue
+        assert figure["svg"] == 1 and not figure["no_data"], chart_id
+        labels = figure["axis_labels"]
+        assert len(labels) >= 2, f"{chart_id} needs a label on each axis, has {labels}"
+        assert any(unit in label for label in labels), f"{chart_id}: no axis names its unit {unit!r}: {labels}"
+
+
+def test_numbers_formatted(report: Path):
+    html = report.read_text(encoding="utf-8")
+    # April 2024: MRR 3,400 (alpha 1,000 + gamma EUR 2,000 at 1.20), two customers, one of three churned
+    assert ">$3.4K<" in html and ">$40.8K<" in html
+    assert ">33.3%<" in html
+    assert fmt.money(1_234_567) == "$1.2M"
+    assert fmt.money(-1500) == "-$1.5K"
+    assert fmt.money(850) == "$850"
+    assert fmt.money(999_960) == "$1M"
+    assert fmt.percent(0.034) == "3.4%"
+    assert fmt.percent(1.0) == "100%"
+    assert fmt.count(1234) == "1,234"
+    assert fmt.ratio(3.24) == "3.2x"
+    assert fmt.money(None) == fmt.percent(float("nan")) == "n/a"
+
+
+def test_text_is_escaped():
+    hostile = '<img src=x onerror="alert(1)">'
+    svg = line_chart(hostile, [hostile], [Series(hostile, [1.0], "#000")], fmt.money, hostile)
+    html = chart_html(Chart("x", hostile, hostile, svg=svg)) + chart_html(Chart("y", hostile, hostile, no_data=hostile))
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
+def test_database_opened_read_only_and_closed(warehouse: Path, tmp_path: Path):
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    write_report(warehouse, tmp_path / "report.html", attribution_model="first_touch")
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+    # closed: this process can open it again with a different (read-write) configuration
+    duckdb.connect(str(warehouse)).close()
+    assert "CAC by channel (first touch attribution)" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_unknown_attribution_model_and_missing_database(warehouse: Path, tmp_path: Path):
+    with pytest.raises(ValueError, match="unknown attribution model 'w_shaped'"):
+        write_report(warehouse, tmp_path / "report.html", attribution_model="w_shaped")
+    with pytest.raises(FileNotFoundError):
+        write_report(tmp_path / "absent.duckdb", tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_empty_warehouse_shows_no_data_everywhere(tmp_path: Path):
+    database = tmp_path / "empty.duckdb"
+    duckdb.connect(str(database)).close()
+    html = write_report(database, tmp_path / "report.html").read_text(encoding="utf-8")
+    figures = figures_of(html)
+    assert set(figures) == set(CHARTS)
+    assert all(f["svg"] == 0 and f["no_data"].startswith("No data") for f in figures.values())
+    assert NO_VALIDATION in html.lower()
+
+
+def test_data_quality_status(warehouse: Path, report: Path, tmp_path: Path):
+    assert NO_VALIDATION in report.read_text(encoding="utf-8").lower()
+    database = tmp_path / "audited.duckdb"
+    shutil.copyfile(warehouse, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema audit")
+        con.execute(
+            """create table audit.validation_runs (run_id varchar, started_at timestamp, finished_at timestamp,
+               suite varchar, success boolean, expectations_evaluated integer, expectations_failed integer,
+               warnings integer)"""
+        )
+        con.execute(
+            """insert into audit.validation_runs values
+               ('r1', '2024-05-01 10:00', '2024-05-01 10:01', 'raw', true, 120, 0, 2),
+               ('r2', '2024-05-01 10:05', '2024-05-01 10:06', 'marts', false, 80, 3, 0),
+               ('r0', '2024-04-01 10:05', '2024-04-01 10:06', 'marts', true, 80, 0, 0)"""
+        )
+    html = write_report(database, tmp_path / "report.html").read_text(encoding="utf-8")
+    status = html[html.index('id="data-quality"') :]
+    assert NO_VALIDATION not in status.lower()
+    assert '<span class="badge failed">Failed</span>' in status
+    assert "<td>raw</td><td>2024-05-01 10:01:00 UTC</td><td>passed</td><td>120</td><td>0</td><td>2</td>" in status
+    assert "<td>marts</td><td>2024-05-01 10:06:00 UTC</td><td>failed</td><td>80</td><td>3</td><td>0</td>" in status
+    assert "2024-04-01" not in status  # only the latest run of each suite
+
+
+# ---------------------------------------------------------------------------------------------
+# In a browser
+
+# Appended to a copy of the report (the report itself has no scripts): measures every chart.
+RENDER_CHECK = """
+<script>
+(function () {
+  var results = [];
+  document.querySelectorAll('[data-chart]').forEach(function (element) {
+    var result = {id: element.getAttribute('data-chart')};
+    var svg = element.querySelector('svg');
+    if (svg) {
+      var box = svg.getBBox();
+      var rect = svg.getBoundingClientRect();
+      result.bbox = [box.width, box.height];
+      result.rect = [rect.width, rect.height];
+      result.marks = svg.querySelectorAll('rect, polyline, circle').length;
+    }
+    var noData = element.querySelector('.no-data');
+    if (noData) {
+      var shown = noData.getBoundingClientRect();
+      result.noData = noData.textContent;
+      result.noDataRect = [shown.width, shown.height];
+    }
+    results.push(result);
+  });
+  var out = document.createElement('pre');
+  out.id = 'render-check';
+  out.textContent = JSON.stringify(results);
+  document.body.appendChild(out);
+})();
+</script>
+"""
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium; installed with apt-get when missing and this process is root."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.fail(
+            "chromium is not installed, and this test can install it only as root on Debian or Ubuntu: "
+            "run `apt-get install -y chromium` (or install Chromium another way) and run the tests again"
+        )
+    for command in (
+        ["apt-get", "install", "-y", "chromium"],
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "chromium"],
+    ):
+        subprocess.run(
+            command,
+            check=False,
+            capture_output=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        if shutil.which("chromium"):
+            return shutil.which("chromium")
+    pytest.fail("`apt-get install -y chromium` did not install chromium; install it by hand and run the tests again")
+
+
+def _run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_report_renders_in_chromium(report: Path, chromium: str, tmp_path: Path):
+    screenshot = tmp_path / "report.png"
+    shown = _run_chromium(
+        chromium,
+        tmp_path / "profile-screenshot",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--screenshot={screenshot}",
+        "--window-size=1400,5000",
+        report.as_uri(),
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    console = [line for line in shown.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], "the report logged to the browser console:\n" + "\n".join(console)
+    assert screenshot.is_file() and screenshot.stat().st_size > 10_000
+    assert _png_size(screenshot) == (1400, 5000)
+
+    # The same page with a measuring script appended (and its script-blocking policy removed).
+    instrumented = tmp_path / "report_check.html"
+    html = report.read_text(encoding="utf-8")
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    instrumented.write_text(html.replace("</body>", RENDER_CHECK + "</body>"), encoding="utf-8")
+    dumped = _run_chromium(
+        chromium, tmp_path / "profile-dom", "--dump-dom", "--window-size=1400,5000", instrumented.as_uri()
+    )
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    match = re.search(r'<pre id="render-check">(.*?)</pre>', dumped.stdout, re.DOTALL)
+    assert match, "the render check did not run:\n" + dumped.stdout[-2000:]
+    results = {r["id"]: r for r in json.loads(unescape(match.group(1)))}
+
+    assert set(results) == set(CHARTS)
+    for chart_id, result in results.items():
+        if "bbox" in result:
+            width, height = result["bbox"]
+            assert width > 0 and height > 0, f"{chart_id}: empty svg bounding box {result}"
+            assert min(result["rect"]) > 0, f"{chart_id}: svg not laid out {result}"
+            assert result["marks"] > 0, f"{chart_id}: svg without bars, lines or points"
+        else:
+            assert result.get("noData", "").startswith("No data"), f"{chart_id}: neither a chart nor no data"
+            assert min(result["noDataRect"]) > 0, f"{chart_id}: no-data message not shown"
+    assert {c for c, r in results.items() if "bbox" not in r} == NO_DATA_IN_FIXTURE
+
+
+def test_as_of_month_fallback_without_reporting_window(warehouse: Path, tmp_path: Path):
+    """Without intermediate.int_reporting_window, the last month of saas_kpis_monthly is the as_of."""
+    database = tmp_path / "no_window.duckdb"
+    shutil.copyfile(warehouse, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop view intermediate.int_reporting_window")
+    html = write_report(database, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "As of <strong>2024-04</strong>" in html
+    assert dt.date(2024, 4, 1).strftime("%b %Y") in html
