@@ -40,9 +40,20 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 def resolve_as_of(con: duckdb.DuckDBPyConnection, catalog: dict, as_of: date | None) -> tuple[date, str]:
-    """as_of given, else the built reporting window's as_of_date, else today (UTC); with where it came from."""
+    """as_of given, else the project's default (the date of the latest billing record in raw), else the
+    built reporting window's as_of_date, else today (UTC); with where it came from."""
     if as_of is not None:
         return as_of, "given"
+    billing = [
+        ("raw.billing_subscriptions", "created_at"),
+        ("raw.billing_subscription_item_history", "valid_from"),
+        ("raw.billing_invoices", "created_at"),
+    ]
+    if all(table in catalog for table, _ in billing):
+        union = " union all ".join(f"select max({column}) as latest from {table}" for table, column in billing)
+        (latest,) = con.execute(f"select cast(max(latest) as date) from ({union})").fetchone()
+        if latest is not None:
+            return latest, "latest billing record in raw"
     if REPORTING_WINDOW in catalog:
         try:
             row = con.execute(f"select as_of_date from {REPORTING_WINDOW}").fetchone()
