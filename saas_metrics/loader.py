@@ -88,7 +88,7 @@ def _reader(path: Path) -> str:
     # how the file is read: it is rejected on its own.
     columns = "{" + ", ".join(f"{qstr(name)}: 'VARCHAR'" for name in header) + "}"
     return (
-        f"read_csv({qstr(str(path))}, header = true, delim = {qstr(delimiter)}, quote = '\"', "
+        f"read_csv({qstr(str(path))}, auto_detect = false, header = true, delim = {qstr(delimiter)}, quote = '\"', "
         f"escape = '\"', columns = {columns}, store_rejects = true, "
         "rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')"
     )
@@ -231,7 +231,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label:
         cols.append(f"{source} as {qident('_raw_' + col.name)}")
     is_parquet = path.suffix.lower() == ".parquet"
     row_number = "file_row_number + 1" if is_parquet else "row_number() over ()"
-    con.execute(f"insert into _incoming select {qstr(label)}, {row_number}, {', '.join(cols)} from {_reader(path)}")
+    try:
+        con.execute(f"insert into _incoming select {qstr(label)}, {row_number}, {', '.join(cols)} from {_reader(path)}")
+    except duckdb.Error as exc:
+        raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
     if not is_parquet:
         con.execute(
             f"""
