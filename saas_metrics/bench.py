@@ -86,8 +86,8 @@ def measure(command: list[str], env: dict | None = None, quiet: bool = True) -> 
         command,
         env={**os.environ, **(env or {})},
         cwd=project_dir(),
-        stdout=subprocess.DEVNULL if quiet else None,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT if quiet else subprocess.PIPE,
         text=True,
     )
     peak = 0
@@ -101,12 +101,12 @@ def measure(command: list[str], env: dict | None = None, quiet: bool = True) -> 
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, stderr = process.communicate()
+    output, _ = process.communicate()
     done.set()
     sampler.join()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} ... failed ({process.returncode}): {stderr[-2000:]}")
+        raise RuntimeError(f"{' '.join(command[3:5])} failed ({process.returncode}): {(output or '')[-3000:]}")
     return Step(seconds=seconds, peak_rss_mib=peak / 1024)
 
 
@@ -159,7 +159,9 @@ def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResul
     dbt = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
     common = ["--project-dir", str(project_dir()), "--profiles-dir", str(project_dir()), "--target-path", str(target)]
     env = {"SAAS_METRICS_DATABASE": str(database)}
-    result.models = measure([sys.executable, "-c", dbt, "run", *common], env=env)
+    result.models = measure(
+        [sys.executable, "-c", dbt, "build", "--resource-type", "seed", "--resource-type", "model", *common], env=env
+    )
     run_results = json.loads((target / "run_results.json").read_text())
     timings = sorted(
         ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in run_results["results"]),
