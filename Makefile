@@ -22,7 +22,8 @@ demo: install
 lint: install
 	$(BIN)/ruff check saas_metrics tests
 	$(BIN)/ruff format --check saas_metrics tests
-	$(BIN)/sqlfluff lint models macros analyses tests/dbt
+	mkdir -p target
+	SAAS_METRICS_DATABASE=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models macros analyses tests/dbt
 
 test: lint
 	$(BIN)/pytest
