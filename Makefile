@@ -23,7 +23,7 @@ lint: install
 	$(BIN)/ruff check saas_metrics tests
 	$(BIN)/ruff format --check saas_metrics tests
 	mkdir -p target
-	SAAS_METRICS_DATABASE=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models macros analyses tests/dbt
+	SAAS_METRICS_DATABASE=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models analyses tests/dbt
 
 test: lint
 	$(BIN)/pytest
