@@ -7,3 +7,10 @@
 {% macro to_money(expression) -%}
     cast(round({{ expression }}, 6) as decimal(38, 6))
 {%- endmacro %}
+
+{#- A sum of floating-point values that does not depend on the order in which a parallel
+    aggregation adds them (re-builds give identical marts): each value is made an exact decimal of
+    `digits` places first, and decimal sums are exact. -#}
+{% macro stable_sum(expression, digits=15) -%}
+    cast(sum(cast({{ expression }} as decimal(38, {{ digits }}))) as double)
+{%- endmacro %}

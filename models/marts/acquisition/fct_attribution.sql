@@ -61,7 +61,13 @@ model_credits as (
     select
         *,
         'time_decay' as attribution_model,
-        time_decay_weight / sum(time_decay_weight) over (partition by customer_id, converted_at) as credit
+        -- an ordered, whole-partition frame: the weights are always added in touch order, so the
+        -- credits are identical from one build to the next
+        time_decay_weight / sum(time_decay_weight) over (
+            partition by customer_id, converted_at
+            order by touch_number
+            rows between unbounded preceding and unbounded following
+        ) as credit
 
     from touches
 
@@ -152,6 +158,6 @@ select
     cast(attribution_model as varchar) as attribution_model,
     cast(credit as double) as credit,
     cast(conversion_value as decimal(38, 6)) as conversion_value,
-    cast(credit * conversion_value as double) as attributed_new_mrr
+    {{ to_usd("conversion_value", "credit") }} as attributed_new_mrr
 
 from all_credits

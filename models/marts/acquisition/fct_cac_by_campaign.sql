@@ -35,8 +35,8 @@ credit_by_campaign as (
         channel,
         utm_campaign,
         attribution_model,
-        sum(credit) as new_customers,
-        sum(attributed_new_mrr) as new_mrr
+        {{ stable_sum("credit") }} as new_customers,
+        {{ stable_sum("attributed_new_mrr", 6) }} as new_mrr
 
     from attribution
     where utm_campaign is not null

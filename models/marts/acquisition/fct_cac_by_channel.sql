@@ -33,8 +33,8 @@ credit_by_channel as (
         conversion_month as month,
         channel,
         attribution_model,
-        sum(credit) as new_customers,
-        sum(attributed_new_mrr) as new_mrr
+        {{ stable_sum("credit") }} as new_customers,
+        {{ stable_sum("attributed_new_mrr", 6) }} as new_mrr
 
     from attribution
     group by conversion_month, channel, attribution_model

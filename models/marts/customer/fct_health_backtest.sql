@@ -87,7 +87,7 @@ band_totals as (
         health_band,
         count(*) as customers,
         count(case when churned_within_3_months then 1 end) as churned_customers,
-        avg(health_score) as avg_health_score
+        round(avg(health_score), 6) as avg_health_score
 
     from outcomes
     group by month, health_band

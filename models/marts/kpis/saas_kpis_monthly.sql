@@ -90,7 +90,7 @@ paid_first_touch_by_month as (
 
     select
         conversion_month as month,
-        sum(credit) as paid_first_touch_customers
+        {{ stable_sum("credit") }} as paid_first_touch_customers
 
     from attribution
     where attribution_model = 'first_touch'
