@@ -111,21 +111,13 @@ def _one(con, sql):
     return con.execute(sql).fetchone()[0]
 
 
-def _find_contract() -> Path | None:
-    here = Path(__file__).resolve().parent.parent
-    for cand in [here.parent / "shared" / "spec" / "raw_contract.yml", *sorted(here.glob("**/raw_contract.yml"))]:
-        if cand.is_file() and ".git" not in cand.parts:
-            return cand
-    return None
-
-
 # ---------------------------------------------------------------------------- shape
 def test_schema_matches_contract_file():
-    path = _find_contract()
-    if path is None:
-        pytest.skip("raw_contract.yml not found beside the repository")
-    yaml = pytest.importorskip("yaml")
-    contract = yaml.safe_load(path.read_text())["tables"]
+    import yaml
+
+    from saas_metrics.contract import CONTRACT_PATH
+
+    contract = yaml.safe_load(CONTRACT_PATH.read_text())["tables"]
     assert sorted(contract) == sorted(TABLES)
     for table, spec in contract.items():
         ours = TABLES[table]
