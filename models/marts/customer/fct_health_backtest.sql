@@ -87,7 +87,7 @@ band_totals as (
         health_band,
         count(*) as customers,
         count(case when churned_within_3_months then 1 end) as churned_customers,
-        round(avg(health_score), 6) as avg_health_score
+        {{ stable_sum('health_score', 2) }} / count(*) as avg_health_score
 
     from outcomes
     group by month, health_band
