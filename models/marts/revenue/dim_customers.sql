@@ -97,7 +97,8 @@ current_tiers as (
 
     select
         customer_id,
-        arg_max(plan_tier, item_mrr_local) as current_plan_tier
+        -- the largest item; equal items resolved by tier name, so the result never depends on row order
+        arg_max(plan_tier, (item_mrr_local, plan_tier)) as current_plan_tier
 
     from items
     where is_open_at_as_of
