@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from saas_metrics.dbt_runner import build
 from saas_metrics.loader import load_directory
@@ -22,3 +25,20 @@ def build_warehouse(fixture_dir: Path, tmp_path: Path, as_of: str, vars: dict | 
     assert not rejected, f"fixture {fixture_dir} has rejected rows: {rejected}"
     build(database, as_of=as_of, dbt_vars=vars, exclude=["test_type:unit"])
     return database
+
+
+def fetch_dicts(con, sql: str) -> list[dict]:
+    """Rows of a query as dicts; DECIMAL values as floats, for comparison with hand-computed numbers."""
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [
+        dict(zip(names, (float(v) if isinstance(v, Decimal) else v for v in row), strict=True))
+        for row in cursor.fetchall()
+    ]
+
+
+def money_ok(actual, expected) -> bool:
+    """Money equal to the cent (null only where null is expected)."""
+    if expected is None:
+        return actual is None
+    return actual is not None and actual == pytest.approx(expected, abs=0.005)

@@ -24,13 +24,14 @@ Tolerances: money within half a cent (abs 0.005), credits and customer counts re
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.helpers import build_warehouse
+from tests.helpers import fetch_dicts as _fetch
+from tests.helpers import money_ok as _money_ok
 
 FIXTURE = Path(__file__).parent / "fixtures" / "acquisition"
 AS_OF = "2024-06-30"
@@ -51,23 +52,6 @@ def acq_db(tmp_path_factory):
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
-
-
-def _plain(value):
-    """DECIMAL columns arrive as Decimal; compare them as floats."""
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _fetch(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
-
-
-def _money_ok(actual, expected) -> bool:
-    if expected is None:
-        return actual is None
-    return actual is not None and actual == pytest.approx(expected, abs=0.005)
 
 
 def _ratio_ok(actual, expected) -> bool:

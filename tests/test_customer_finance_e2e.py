@@ -18,13 +18,13 @@ Tolerances: money within half a cent (abs 0.005), scores and rates within 1e-9, 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.helpers import build_warehouse
+from tests.helpers import fetch_dicts as _fetch
 
 FIXTURE = Path(__file__).parent / "fixtures" / "customer_finance"
 AS_OF = "2024-04-30"
@@ -39,17 +39,6 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     connection = duckdb.connect(str(path), read_only=True)
     yield connection
     connection.close()
-
-
-def _plain(value):
-    """DECIMAL columns arrive as Decimal; compare them as floats."""
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _fetch(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
 
 
 def _close(actual, expected, tolerance: float) -> bool:

@@ -16,13 +16,14 @@ Tolerances: money within half a cent (abs 0.005), rates relative 1e-9, counts ex
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.helpers import build_warehouse
+from tests.helpers import fetch_dicts as _fetch
+from tests.helpers import money_ok as _money_ok
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -62,23 +63,6 @@ MONTHLY_COLUMNS = ("month", *MONEY_COLUMNS, *COUNT_COLUMNS, *RATE_COLUMNS)
 def _open(fixture: str, tmp_path_factory: pytest.TempPathFactory, as_of: str):
     path = build_warehouse(FIXTURES / fixture, tmp_path_factory.mktemp(fixture), as_of)
     return duckdb.connect(str(path), read_only=True)
-
-
-def _plain(value):
-    """DECIMAL columns arrive as Decimal; compare them as floats."""
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _fetch(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
-
-
-def _money_ok(actual, expected) -> bool:
-    if expected is None:
-        return actual is None
-    return actual is not None and actual == pytest.approx(expected, abs=0.005)
 
 
 def _rate_ok(actual, expected) -> bool:
