@@ -45,3 +45,8 @@
         else 'other'
     end
 {%- endmacro %}
+
+{#- The attribution models every conversion is credited under, one row each (column attribution_model). -#}
+{% macro attribution_models() -%}
+    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+{%- endmacro %}

@@ -45,7 +45,7 @@ models as (
 
     select distinct attribution_model from attribution
     union
-    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+    {{ attribution_models() }}
 
 ),
 
