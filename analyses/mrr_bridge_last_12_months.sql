@@ -28,8 +28,13 @@ last_twelve as (
 steps as (
 
     select
-        unnest([1, 2, 3, 4, 5, 6, 7, 8]) as step,
-        unnest(['starting', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'fx', 'ending']) as line
+        step,
+        line
+    from (
+        values
+        (1, 'starting'), (2, 'new'), (3, 'expansion'), (4, 'reactivation'),
+        (5, 'contraction'), (6, 'churn'), (7, 'fx'), (8, 'ending')
+    ) as bridge_lines (step, line)
 
 ),
 

@@ -6,7 +6,7 @@
         select 1
         from {{ lists_relation }} as channel_list
         where channel_list.list_name = '{{ list_name }}'
-            and contains('.' || {{ name_expr }} || '.', '.' || channel_list.value || '.')
+            and instr('.' || {{ name_expr }} || '.', '.' || channel_list.value || '.') > 0
     )
 {%- endmacro %}
 
@@ -48,5 +48,8 @@
 
 {#- The attribution models every conversion is credited under, one row each (column attribution_model). -#}
 {% macro attribution_models() -%}
-    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+    select attribution_model
+    from (
+        values ('first_touch'), ('last_touch'), ('linear'), ('position_based'), ('time_decay')
+    ) as attribution_models (attribution_model)
 {%- endmacro %}

@@ -14,3 +14,10 @@
 {% macro stable_sum(expression, digits=15) -%}
     cast(sum(cast({{ expression }} as decimal(38, {{ digits }}))) as double)
 {%- endmacro %}
+
+{#- numerator / denominator as a double, null when the denominator is 0 or null. Every engine
+    divides the two doubles, so rates agree to the last bit (Spark's decimal division would round
+    to 6 places; DuckDB's returns a double). -#}
+{% macro divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
+{%- endmacro %}

@@ -48,3 +48,57 @@
     select cast(range as date) as month
     from range(cast({{ start_month }} as timestamp), cast({{ end_month }} as timestamp) + interval 1 day, interval 1 month)
 {%- endmacro %}
+
+{#- A timestamp as fixed-width text with microseconds (2024-01-31T09:30:00.000000): the same on
+    every engine, for building keys. -#}
+{% macro timestamp_key(instant) -%}
+    {{ return(adapter.dispatch('timestamp_key', 'saas_metrics')(instant)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_key(instant) -%}
+    date_format({{ instant }}, "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+{%- endmacro %}
+
+{% macro duckdb__timestamp_key(instant) -%}
+    strftime({{ instant }}, '%Y-%m-%dT%H:%M:%S.%f')
+{%- endmacro %}
+
+{#- Seconds since 1970-01-01 00:00 UTC, with the fraction, as a double. -#}
+{% macro epoch_seconds(instant) -%}
+    {{ return(adapter.dispatch('epoch_seconds', 'saas_metrics')(instant)) }}
+{%- endmacro %}
+
+{% macro default__epoch_seconds(instant) -%}
+    (cast(unix_micros({{ instant }}) as double) / 1000000.0)
+{%- endmacro %}
+
+{% macro duckdb__epoch_seconds(instant) -%}
+    epoch({{ instant }})
+{%- endmacro %}
+
+{#- Whole seconds from instant_a to instant_b (second boundaries crossed). -#}
+{% macro seconds_between(instant_a, instant_b) -%}
+    {{ return(adapter.dispatch('seconds_between', 'saas_metrics')(instant_a, instant_b)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(instant_a, instant_b) -%}
+    (unix_seconds({{ instant_b }}) - unix_seconds({{ instant_a }}))
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(instant_a, instant_b) -%}
+    date_diff('second', {{ instant_a }}, {{ instant_b }})
+{%- endmacro %}
+
+{#- One row per day (column `day_start`, a DATE) from start_date to end_date inclusive. -#}
+{% macro day_spine(start_date, end_date) -%}
+    {{ return(adapter.dispatch('day_spine', 'saas_metrics')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__day_spine(start_date, end_date) -%}
+    select explode(sequence({{ start_date }}, {{ end_date }}, interval 1 day)) as day_start
+{%- endmacro %}
+
+{% macro duckdb__day_spine(start_date, end_date) -%}
+    select cast(range as date) as day_start
+    from range(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp) + interval 1 day, interval 1 day)
+{%- endmacro %}

@@ -34,7 +34,7 @@ combinations as (
     select distinct
         utm_medium,
         utm_source,
-        cast(null as varchar) as referrer_domain
+        cast(null as string) as referrer_domain
 
     from ad_spend
     where utm_medium is not null

@@ -91,7 +91,7 @@ first_touch as (
 
     select
         contact_id,
-        arg_min(channel, (touched_at, touchpoint_id)) as first_touch_channel
+        min_by(channel, (touched_at, touchpoint_id)) as first_touch_channel
 
     from touchpoints
     where contact_id is not null

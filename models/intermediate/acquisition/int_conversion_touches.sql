@@ -32,7 +32,7 @@ touches as (
     from conversions
     inner join touchpoints
         on conversions.company_id = touchpoints.company_id
-            and touchpoints.touched_at >= conversions.converted_at - to_days(cast({{ var('lookback_days') }} as integer))
+            and touchpoints.touched_at >= conversions.converted_at - interval {{ var('lookback_days') | int }} day
             and conversions.converted_at >= touchpoints.touched_at
 
 )
@@ -51,6 +51,6 @@ select
     ) as touch_number,
     count(*) over (partition by customer_id, converted_at) as touch_count,
     -- 2^(-(converted_at - started_at) / 7 days)
-    power(2.0, -(epoch(converted_at) - epoch(touched_at)) / (7.0 * 86400.0)) as time_decay_weight
+    power(2.0, -({{ epoch_seconds('converted_at') }} - {{ epoch_seconds('touched_at') }}) / (7.0 * 86400.0)) as time_decay_weight
 
 from touches

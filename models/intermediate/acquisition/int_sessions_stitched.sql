@@ -59,7 +59,7 @@ cookie_owners as (
 
     select
         cookie_candidates.anonymous_id,
-        arg_min(contacts.contact_id, (contacts.created_at, contacts.contact_id)) as contact_id
+        min_by(contacts.contact_id, (contacts.created_at, contacts.contact_id)) as contact_id
 
     from cookie_candidates
     inner join contacts

@@ -25,7 +25,7 @@ earliest_rates as (
 
     select
         currency,
-        arg_min(usd_per_unit, rate_date) as earliest_rate
+        min_by(usd_per_unit, rate_date) as earliest_rate
 
     from fx_rates
     group by currency
@@ -37,7 +37,7 @@ latest_rates_by_month as (
     select
         months.month,
         fx_rates.currency,
-        arg_max(fx_rates.usd_per_unit, fx_rates.rate_date) as latest_rate
+        max_by(fx_rates.usd_per_unit, fx_rates.rate_date) as latest_rate
 
     from months
     cross join reporting_window
@@ -72,7 +72,7 @@ rates as (
 )
 
 select
-    currency || '@' || cast(month as varchar) as fx_rate_month_id,
+    currency || '@' || cast(month as string) as fx_rate_month_id,
     month,
     currency,
     usd_per_unit

@@ -170,7 +170,7 @@ past_due_invoices as (
 )
 
 select
-    active_customer_months.customer_id || '|' || cast(active_customer_months.month as varchar)
+    active_customer_months.customer_id || '|' || cast(active_customer_months.month as string)
         as customer_health_month_id,
     active_customer_months.customer_id,
     active_customer_months.month,

@@ -29,7 +29,7 @@ month_closing_values as (
         customer_id,
         currency,
         change_month as month,
-        arg_max(mrr_after_local, changed_at) as closing_mrr_local
+        max_by(mrr_after_local, changed_at) as closing_mrr_local
 
     from changes
     group by customer_id, currency, change_month
@@ -98,7 +98,7 @@ converted as (
 )
 
 select
-    customer_id || '|' || currency || '|' || cast(month as varchar) as customer_month_id,
+    customer_id || '|' || currency || '|' || cast(month as string) as customer_month_id,
     customer_id,
     month,
     currency,

@@ -66,7 +66,7 @@ running as (
 )
 
 select
-    customer_id || '|' || currency || '|' || strftime(changed_at, '%Y-%m-%dT%H:%M:%S.%f') as mrr_change_id,
+    customer_id || '|' || currency || '|' || {{ timestamp_key('changed_at') }} as mrr_change_id,
     customer_id,
     currency,
     changed_at,

@@ -38,7 +38,7 @@ model_credits as (
     select
         *,
         'linear' as attribution_model,
-        1.0 / touch_count as credit
+        {{ divide('1', 'touch_count') }} as credit
 
     from touches
 
@@ -51,7 +51,7 @@ model_credits as (
             when touch_count = 1 then 1.0
             when touch_count = 2 then 0.5
             when touch_number = 1 or touch_number = touch_count then 0.4
-            else 0.2 / (touch_count - 2)
+            else {{ divide('0.2', 'touch_count - 2') }}
         end as credit
 
     from touches
@@ -108,10 +108,10 @@ direct_credits as (
         untouched_conversions.converted_at,
         untouched_conversions.conversion_month,
         untouched_conversions.conversion_value,
-        cast(null as varchar) as touchpoint_id,
+        cast(null as string) as touchpoint_id,
         cast(null as timestamp) as touched_at,
         'direct' as channel,
-        cast(null as varchar) as utm_campaign,
+        cast(null as string) as utm_campaign,
         models.attribution_model,
         1.0 as credit
 
@@ -145,17 +145,17 @@ all_credits as (
 
 select
     cast(md5(
-        customer_id || '|' || cast(converted_at as varchar) || '|' || attribution_model || '|'
+        customer_id || '|' || {{ timestamp_key('converted_at') }} || '|' || attribution_model || '|'
         || coalesce(touchpoint_id, '(none)')
-    ) as varchar) as attribution_id,
-    cast(customer_id as varchar) as customer_id,
+    ) as string) as attribution_id,
+    cast(customer_id as string) as customer_id,
     cast(converted_at as timestamp) as converted_at,
     cast(conversion_month as date) as conversion_month,
-    cast(touchpoint_id as varchar) as touchpoint_id,
+    cast(touchpoint_id as string) as touchpoint_id,
     cast(touched_at as timestamp) as touched_at,
-    cast(channel as varchar) as channel,
-    cast(utm_campaign as varchar) as utm_campaign,
-    cast(attribution_model as varchar) as attribution_model,
+    cast(channel as string) as channel,
+    cast(utm_campaign as string) as utm_campaign,
+    cast(attribution_model as string) as attribution_model,
     cast(credit as double) as credit,
     cast(conversion_value as decimal(38, 6)) as conversion_value,
     {{ to_usd("conversion_value", "credit") }} as attributed_new_mrr

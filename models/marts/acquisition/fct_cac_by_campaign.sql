@@ -95,16 +95,16 @@ combined as (
 
 select
     cast(
-        cast(month as varchar) || '|' || channel || '|' || utm_campaign || '|' || attribution_model as varchar
+        cast(month as string) || '|' || channel || '|' || utm_campaign || '|' || attribution_model as string
     ) as cac_campaign_id,
     cast(month as date) as month,
-    cast(channel as varchar) as channel,
-    cast(utm_campaign as varchar) as utm_campaign,
-    cast(attribution_model as varchar) as attribution_model,
+    cast(channel as string) as channel,
+    cast(utm_campaign as string) as utm_campaign,
+    cast(attribution_model as string) as attribution_model,
     cast(spend as decimal(38, 6)) as spend,
     cast(new_customers as double) as new_customers,
     cast(new_mrr as double) as new_mrr,
-    cast(case when new_customers <> 0 then spend / new_customers end as double) as cac
+    cast({{ divide('spend', 'new_customers') }} as double) as cac
 
 from combined
 where spend <> 0 or new_customers <> 0

@@ -60,10 +60,10 @@ demo_conversions as (
 )
 
 select
-    cast(demos_in_window.demo_id as varchar) as demo_id,
-    cast(demos_in_window.contact_id as varchar) as contact_id,
-    cast(demos_in_window.company_id as varchar) as company_id,
-    cast(demos_in_window.demo_type as varchar) as demo_type,
+    cast(demos_in_window.demo_id as string) as demo_id,
+    cast(demos_in_window.contact_id as string) as contact_id,
+    cast(demos_in_window.company_id as string) as company_id,
+    cast(demos_in_window.demo_type as string) as demo_type,
     cast(demos_in_window.requested_at as timestamp) as requested_at,
     cast(demos_in_window.held_at as timestamp) as held_at,
     cast({{ month_of('demos_in_window.requested_at') }} as date) as requested_month,
@@ -71,7 +71,7 @@ select
     cast(demos_in_window.held_at is not null as boolean) as is_held,
     cast(demo_conversions.converted_at is not null as boolean) as is_converted,
     cast(demo_conversions.converted_at as timestamp) as converted_at,
-    cast(date_diff('second', demos_in_window.requested_at, demo_conversions.converted_at) / 86400.0 as double)
+    cast({{ divide(seconds_between('demos_in_window.requested_at', 'demo_conversions.converted_at'), '86400') }} as double)
         as days_request_to_paid
 
 from demos_in_window

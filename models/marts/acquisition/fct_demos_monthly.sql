@@ -51,9 +51,9 @@ grid as (
 )
 
 select
-    cast(cast(grid.month as varchar) || '|' || grid.demo_type as varchar) as demo_month_id,
+    cast(cast(grid.month as string) || '|' || grid.demo_type as string) as demo_month_id,
     cast(grid.month as date) as month,
-    cast(grid.demo_type as varchar) as demo_type,
+    cast(grid.demo_type as string) as demo_type,
     cast(coalesce(requested.demos_requested, 0) as bigint) as demos_requested,
     cast(requested.requested_and_held / nullif(requested.demos_requested, 0) as double) as show_rate,
     cast(coalesce(held.demos_held, 0) as bigint) as demos_held,

@@ -57,9 +57,9 @@ totals as (
 )
 
 select
-    cast(cast(month as varchar) || '|' || campaign_id as varchar) as email_month_id,
+    cast(cast(month as string) || '|' || campaign_id as string) as email_month_id,
     cast(month as date) as month,
-    cast(campaign_id as varchar) as campaign_id,
+    cast(campaign_id as string) as campaign_id,
     cast(sent as bigint) as sent,
     cast(delivered as bigint) as delivered,
     cast(opens as bigint) as opens,

@@ -19,7 +19,7 @@ visitor_channels as (
 
     select
         anonymous_id,
-        arg_min(channel, (touched_at, touchpoint_id)) as first_touch_channel
+        min_by(channel, (touched_at, touchpoint_id)) as first_touch_channel
 
     from touchpoints
     group by anonymous_id
@@ -48,7 +48,7 @@ stage_cohorts as (
         funnel_stage,
         count(*) as entered,
         count(next_stage_at) as advanced,
-        median(date_diff('second', entered_at, next_stage_at) / 86400.0) as median_days_to_advance
+        median({{ divide(seconds_between('entered_at', 'next_stage_at'), '86400') }}) as median_days_to_advance
 
     from stages
     group by entered_month, first_touch_channel, funnel_stage
@@ -124,9 +124,9 @@ pivoted as (
 )
 
 select
-    cast(cast(month as varchar) || '|' || channel as varchar) as funnel_month_id,
+    cast(cast(month as string) || '|' || channel as string) as funnel_month_id,
     cast(month as date) as month,
-    cast(channel as varchar) as channel,
+    cast(channel as string) as channel,
     cast(unique_visitors as bigint) as unique_visitors,
     cast(contact_entered as bigint) as new_contacts,
     cast(lead_entered as bigint) as new_leads,

@@ -21,19 +21,19 @@ channels as (
 )
 
 select
-    cast(sessions.session_id as varchar) as touchpoint_id,
-    cast(sessions.anonymous_id as varchar) as anonymous_id,
-    cast(sessions.contact_id as varchar) as contact_id,
-    cast(contacts.company_id as varchar) as company_id,
+    cast(sessions.session_id as string) as touchpoint_id,
+    cast(sessions.anonymous_id as string) as anonymous_id,
+    cast(sessions.contact_id as string) as contact_id,
+    cast(contacts.company_id as string) as company_id,
     cast(sessions.is_stitched as boolean) as is_stitched,
     cast(sessions.started_at as timestamp) as touched_at,
     cast({{ month_of('sessions.started_at') }} as date) as touch_month,
-    cast(channels.channel as varchar) as channel,
-    cast(sessions.utm_source as varchar) as utm_source,
-    cast(sessions.utm_medium as varchar) as utm_medium,
-    cast(sessions.utm_campaign as varchar) as utm_campaign,
-    cast(sessions.referrer_domain as varchar) as referrer_domain,
-    cast(sessions.landing_page as varchar) as landing_page,
+    cast(channels.channel as string) as channel,
+    cast(sessions.utm_source as string) as utm_source,
+    cast(sessions.utm_medium as string) as utm_medium,
+    cast(sessions.utm_campaign as string) as utm_campaign,
+    cast(sessions.referrer_domain as string) as referrer_domain,
+    cast(sessions.landing_page as string) as landing_page,
     cast(sessions.pageviews as integer) as pageviews
 
 from sessions

@@ -100,8 +100,8 @@ usage_days as (
 )
 
 select
-    cast(trial_windows.subscription_id as varchar) as trial_id,
-    cast(trial_windows.customer_id as varchar) as customer_id,
+    cast(trial_windows.subscription_id as string) as trial_id,
+    cast(trial_windows.customer_id as string) as customer_id,
     cast(trial_windows.trial_started_at as timestamp) as trial_started_at,
     cast(trial_windows.trial_ended_at as timestamp) as trial_ended_at,
     cast({{ month_of('trial_windows.trial_started_at') }} as date) as trial_month,
@@ -109,14 +109,14 @@ select
     cast(coalesce(usage_days.active_usage_days, 0) >= 3 as boolean) as is_engaged,
     cast(trial_windows.converted_at is not null as boolean) as is_converted,
     cast(trial_windows.converted_at as timestamp) as converted_at,
-    cast(date_diff('second', trial_windows.trial_started_at, trial_windows.converted_at) / 86400.0 as double)
+    cast({{ divide(seconds_between('trial_windows.trial_started_at', 'trial_windows.converted_at'), '86400') }} as double)
         as days_to_convert,
     cast(
         case
             when trial_windows.converted_at is not null then 'converted'
             when trial_windows.trial_window_end_at >= trial_windows.as_of_ts then 'in_trial'
             else 'not_converted'
-        end as varchar
+        end as string
     ) as trial_outcome
 
 from trial_windows

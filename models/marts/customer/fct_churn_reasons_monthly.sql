@@ -100,12 +100,12 @@ totals as (
 )
 
 select
-    cast(cast(month as varchar) || '|' || cancellation_reason as varchar) as churn_reason_month_id,
+    cast(cast(month as string) || '|' || cancellation_reason as string) as churn_reason_month_id,
     cast(month as date) as month,
-    cast(cancellation_reason as varchar) as cancellation_reason,
+    cast(cancellation_reason as string) as cancellation_reason,
     cast(churned_customers as bigint) as churned_customers,
     cast(churned_mrr as decimal(38, 6)) as churned_mrr,
-    cast(churned_customers / sum(churned_customers) over (partition by month) as double)
+    cast({{ divide('churned_customers', 'sum(churned_customers) over (partition by month)') }} as double)
         as share_of_churned_customers
 
 from totals

@@ -82,8 +82,8 @@ weighted as (
 )
 
 select
-    cast(customer_health_month_id as varchar) as customer_health_month_id,
-    cast(customer_id as varchar) as customer_id,
+    cast(customer_health_month_id as string) as customer_health_month_id,
+    cast(customer_id as string) as customer_id,
     cast(month as date) as month,
     cast(mrr as decimal(38, 6)) as mrr,
     cast(avg_active_users as double) as avg_active_users,
@@ -106,7 +106,7 @@ select
             when health_score >= 70 then 'healthy'
             when health_score >= 40 then 'at_risk'
             else 'critical'
-        end as varchar
+        end as string
     ) as health_band
 
 from weighted

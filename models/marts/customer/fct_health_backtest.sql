@@ -87,7 +87,7 @@ band_totals as (
         health_band,
         count(*) as customers,
         count(case when churned_within_3_months then 1 end) as churned_customers,
-        {{ stable_sum('health_score', 2) }} / count(*) as avg_health_score
+        {{ divide(stable_sum('health_score', 2), 'count(*)') }} as avg_health_score
 
     from outcomes
     group by month, health_band
@@ -95,13 +95,13 @@ band_totals as (
 )
 
 select
-    cast(cast(month_bands.month as varchar) || '|' || month_bands.health_band as varchar) as health_backtest_id,
+    cast(cast(month_bands.month as string) || '|' || month_bands.health_band as string) as health_backtest_id,
     cast(month_bands.month as date) as month,
-    cast(month_bands.health_band as varchar) as health_band,
+    cast(month_bands.health_band as string) as health_band,
     cast(month_bands.band_order as integer) as band_order,
     cast(coalesce(band_totals.customers, 0) as bigint) as customers,
     cast(coalesce(band_totals.churned_customers, 0) as bigint) as churned_customers,
-    cast(band_totals.churned_customers / nullif(band_totals.customers, 0) as double) as churn_rate,
+    cast({{ divide('band_totals.churned_customers', 'band_totals.customers') }} as double) as churn_rate,
     cast(band_totals.avg_health_score as double) as avg_health_score,
     cast(
         cast({{ add_months('month_bands.month', 4) }} - interval 1 day as date) <= reporting_window.as_of_date

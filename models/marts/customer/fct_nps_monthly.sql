@@ -83,13 +83,13 @@ select
     cast(promoters as bigint) as promoters,
     cast(passives as bigint) as passives,
     cast(detractors as bigint) as detractors,
-    cast(100.0 * (promoters - detractors) / nullif(responses, 0) as double) as nps,
+    cast({{ divide('100 * (promoters - detractors)', 'responses') }} as double) as nps,
     cast(trailing_3m_responses as bigint) as trailing_3m_responses,
     cast(trailing_3m_promoters as bigint) as trailing_3m_promoters,
     cast(trailing_3m_passives as bigint) as trailing_3m_passives,
     cast(trailing_3m_detractors as bigint) as trailing_3m_detractors,
     cast(
-        100.0 * (trailing_3m_promoters - trailing_3m_detractors) / nullif(trailing_3m_responses, 0) as double
+        {{ divide('100 * (trailing_3m_promoters - trailing_3m_detractors)', 'trailing_3m_responses') }} as double
     ) as trailing_3m_nps
 
 from trailing_counts

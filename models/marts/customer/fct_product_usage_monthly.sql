@@ -97,17 +97,13 @@ periods as (
     select
         customer_month_keys.customer_id,
         customer_month_keys.month,
-        datediff(
-            'day',
-            customer_month_keys.month,
-            least(
-                cast({{ add_months('customer_month_keys.month', 1) }} - interval 1 day as date),
-                reporting_window.as_of_date
-            )
-        ) + 1 as days_in_period,
-        datediff(
-            'day', {{ add_months('customer_month_keys.month', -1) }}, customer_month_keys.month
-        ) as days_in_previous_month
+        {{ dbt.datediff(
+            'customer_month_keys.month',
+            "least(cast(" ~ add_months('customer_month_keys.month', 1) ~ " - interval 1 day as date), reporting_window.as_of_date)",
+            'day'
+        ) }} + 1 as days_in_period,
+        {{ dbt.datediff(add_months('customer_month_keys.month', -1), 'customer_month_keys.month', 'day') }}
+            as days_in_previous_month
 
     from customer_month_keys
     cross join reporting_window
@@ -159,8 +155,8 @@ averaged as (
 )
 
 select
-    cast(customer_id || '|' || cast(month as varchar) as varchar) as customer_usage_month_id,
-    cast(customer_id as varchar) as customer_id,
+    cast(customer_id || '|' || cast(month as string) as string) as customer_usage_month_id,
+    cast(customer_id as string) as customer_id,
     cast(month as date) as month,
     cast(is_active as boolean) as is_active,
     cast(days_in_period as integer) as days_in_period,

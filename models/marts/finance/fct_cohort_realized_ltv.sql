@@ -109,13 +109,13 @@ cumulated as (
 )
 
 select
-    cast(cast(cohort_month as varchar) || '+' || cast(months_since_start as varchar) as varchar)
+    cast(cast(cohort_month as string) || '+' || cast(months_since_start as string) as string)
         as cohort_ltv_period_id,
     cast(cohort_month as date) as cohort_month,
     cast(months_since_start as integer) as months_since_start,
     cast(cohort_customers as bigint) as cohort_customers,
     cast(net_collected as decimal(38, 6)) as net_collected,
     cast(cumulative_net_collected as decimal(38, 6)) as cumulative_net_collected,
-    {{ to_money('cumulative_net_collected / cohort_customers') }} as realized_ltv
+    {{ to_money(divide('cumulative_net_collected', 'cohort_customers')) }} as realized_ltv
 
 from cumulated

@@ -54,6 +54,6 @@ select
     cast(active_customers as bigint) as active_customers,
     cast(case when active_customers > 0 then cost_to_serve else 0 end as decimal(38, 6)) as allocated_cost,
     cast(case when active_customers > 0 then 0 else cost_to_serve end as decimal(38, 6)) as unallocated_cost,
-    {{ to_money('cost_to_serve / nullif(active_customers, 0)') }} as cost_per_active_customer
+    {{ to_money(divide('cost_to_serve', 'active_customers')) }} as cost_per_active_customer
 
 from totals

@@ -63,7 +63,7 @@ weighted_links as (
     select
         customer_id,
         month,
-        1.0 / count(*) over (partition by ticket_id) as ticket_weight
+        {{ divide('1', 'count(*) over (partition by ticket_id)') }} as ticket_weight
 
     from ticket_links
 
@@ -121,11 +121,11 @@ shares as (
         month_usage_events = 0 as is_usage_share_even,
         case
             when month_tickets > 0 then cast(tickets as double) / month_tickets
-            else 1.0 / month_active_customers
+            else {{ divide('1', 'month_active_customers') }}
         end as ticket_share,
         case
             when month_usage_events > 0 then cast(usage_events as double) / month_usage_events
-            else 1.0 / month_active_customers
+            else {{ divide('1', 'month_active_customers') }}
         end as usage_event_share
 
     from month_totals
@@ -178,8 +178,8 @@ allocated as (
 )
 
 select
-    cast(customer_id || '|' || cast(month as varchar) as varchar) as customer_cost_month_id,
-    cast(customer_id as varchar) as customer_id,
+    cast(customer_id || '|' || cast(month as string) as string) as customer_cost_month_id,
+    cast(customer_id as string) as customer_id,
     cast(month as date) as month,
     cast(mrr as decimal(38, 6)) as mrr,
     cast(tickets as double) as tickets,
@@ -192,6 +192,6 @@ select
     cast(customer_success_cost as decimal(38, 6)) as customer_success_cost,
     cast(infrastructure_cost as decimal(38, 6)) as infrastructure_cost,
     cast(support_cost + customer_success_cost + infrastructure_cost as decimal(38, 6)) as cost_to_serve,
-    cast((mrr - (support_cost + customer_success_cost + infrastructure_cost)) / mrr as double) as gross_margin
+    cast({{ divide('mrr - (support_cost + customer_success_cost + infrastructure_cost)', 'mrr') }} as double) as gross_margin
 
 from allocated

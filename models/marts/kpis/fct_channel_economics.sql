@@ -151,9 +151,9 @@ economics as (
 
     select
         *,
-        new_mrr / nullif(customers, 0) as arpa,
-        churn_movements / nullif(active_customer_months, 0) as monthly_churn_rate,
-        case when customers > 0 then spend / customers end as cac
+        {{ divide('new_mrr', 'customers') }} as arpa,
+        {{ divide('churn_movements', 'active_customer_months') }} as monthly_churn_rate,
+        case when customers > 0 then {{ divide('spend', 'customers') }} end as cac
 
     from combined
 
@@ -170,7 +170,7 @@ with_ltv as (
 )
 
 select
-    cast(channel as varchar) as channel,
+    cast(channel as string) as channel,
     cast(customers as bigint) as customers,
     cast(new_mrr as decimal(38, 6)) as new_mrr,
     cast(arpa as double) as arpa,

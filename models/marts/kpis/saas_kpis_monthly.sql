@@ -170,9 +170,9 @@ joined as (
         coalesce(stage_entries_by_month.new_leads, 0) as new_leads,
         coalesce(stage_entries_by_month.new_mqls, 0) as new_mqls,
         coalesce(stage_entries_by_month.new_sqls, 0) as new_sqls,
-        lead_outcomes.leads_to_customer_180d / nullif(lead_outcomes.leads, 0) as lead_to_customer_rate,
+        {{ divide('lead_outcomes.leads_to_customer_180d', 'lead_outcomes.leads') }} as lead_to_customer_rate,
         trials.trial_to_paid_rate,
-        demos_by_month.demos_converted / nullif(demos_by_month.demos_held, 0) as demo_to_paid_rate,
+        {{ divide('demos_by_month.demos_converted', 'demos_by_month.demos_held') }} as demo_to_paid_rate,
         nps.nps
 
     from mrr
@@ -203,8 +203,8 @@ unit_economics as (
 
     select
         *,
-        (ad_spend + sales_marketing_expenses) / nullif(new_customers, 0) as blended_cac,
-        ad_spend / nullif(paid_first_touch_customers, 0) as paid_cac,
+        {{ divide('ad_spend + sales_marketing_expenses', 'new_customers') }} as blended_cac,
+        {{ divide('ad_spend', 'paid_first_touch_customers') }} as paid_cac,
         arpa * gross_margin / nullif(average_churn_rate_12m, 0) as ltv
 
     from joined
@@ -243,7 +243,7 @@ select
     cast(ltv as double) as ltv,
     cast(ltv / nullif(blended_cac, 0) as double) as ltv_to_cac,
     cast(
-        blended_cac / nullif((new_mrr / nullif(new_customers, 0)) * gross_margin, 0) as double
+        {{ divide('blended_cac', divide('new_mrr', 'new_customers') ~ ' * gross_margin') }} as double
     ) as cac_payback_months,
     cast(unique_visitors as bigint) as unique_visitors,
     cast(new_leads as bigint) as new_leads,

@@ -98,7 +98,7 @@ current_tiers as (
     select
         customer_id,
         -- the largest item; equal items resolved by tier name, so the result never depends on row order
-        arg_max(plan_tier, (item_mrr_local, plan_tier)) as current_plan_tier
+        max_by(plan_tier, (item_mrr_local, plan_tier)) as current_plan_tier
 
     from items
     where is_open_at_as_of
@@ -131,24 +131,24 @@ trialing as (
 )
 
 select
-    cast(all_customers.customer_id as varchar) as customer_id,
-    cast(all_customers.company_id as varchar) as company_id,
-    cast(all_customers.country as varchar) as country,
+    cast(all_customers.customer_id as string) as customer_id,
+    cast(all_customers.company_id as string) as company_id,
+    cast(all_customers.country as string) as country,
     cast(all_customers.created_at as timestamp) as created_at,
     cast(all_customers.is_in_billing_customers as boolean) as is_in_billing_customers,
-    cast(coalesce(current_mrr.currency, billing_currencies.currency) as varchar) as currency,
+    cast(coalesce(current_mrr.currency, billing_currencies.currency) as string) as currency,
     cast(first_paid.first_paid_at as timestamp) as first_paid_at,
     cast(first_paid.cohort_month as date) as cohort_month,
     cast(coalesce(current_mrr.mrr_local, 0) as decimal(38, 6)) as current_mrr_local,
     cast(coalesce(current_mrr.mrr, 0) as decimal(38, 6)) as current_mrr,
-    cast(current_tiers.current_plan_tier as varchar) as current_plan_tier,
+    cast(current_tiers.current_plan_tier as string) as current_plan_tier,
     cast(
         case
             when current_mrr.mrr_local > 0 then 'active'
             when trialing.customer_id is not null then 'trialing'
             when first_paid.first_paid_at is not null then 'churned'
             else 'never_paid'
-        end as varchar
+        end as string
     ) as customer_status
 
 from all_customers

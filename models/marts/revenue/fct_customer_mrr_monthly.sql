@@ -9,10 +9,10 @@ customer_months as (
 )
 
 select
-    cast(customer_month_id as varchar) as customer_month_id,
-    cast(customer_id as varchar) as customer_id,
+    cast(customer_month_id as string) as customer_month_id,
+    cast(customer_id as string) as customer_id,
     cast(month as date) as month,
-    cast(currency as varchar) as currency,
+    cast(currency as string) as currency,
     cast(mrr_local as decimal(38, 6)) as mrr_local,
     cast(mrr as decimal(38, 6)) as mrr,
     cast(is_active as boolean) as is_active

@@ -151,18 +151,18 @@ select
     cast(reactivated_customers as bigint) as reactivated_customers,
     cast(churned_customers as bigint) as churned_customers,
     cast(ending_customers as bigint) as ending_customers,
-    cast(ending_mrr / nullif(ending_customers, 0) as double) as arpa,
-    cast(churned_customers / nullif(starting_customers, 0) as double) as customer_churn_rate,
-    cast(-(churned_mrr + contraction_mrr) / nullif(starting_mrr, 0) as double) as gross_mrr_churn_rate,
+    cast({{ divide('ending_mrr', 'ending_customers') }} as double) as arpa,
+    cast({{ divide('churned_customers', 'starting_customers') }} as double) as customer_churn_rate,
+    cast({{ divide('-(churned_mrr + contraction_mrr)', 'starting_mrr') }} as double) as gross_mrr_churn_rate,
     cast(
-        -(churned_mrr + contraction_mrr + expansion_mrr + reactivation_mrr) / nullif(starting_mrr, 0) as double
+        {{ divide('-(churned_mrr + contraction_mrr + expansion_mrr + reactivation_mrr)', 'starting_mrr') }} as double
     ) as net_mrr_churn_rate,
     cast(
-        (new_mrr + expansion_mrr + reactivation_mrr) / nullif(-(churned_mrr + contraction_mrr), 0) as double
+        {{ divide('new_mrr + expansion_mrr + reactivation_mrr', '-(churned_mrr + contraction_mrr)') }} as double
     ) as quick_ratio,
-    cast(case when month_number > 12 then retained_mrr / nullif(base_mrr, 0) end as double)
+    cast(case when month_number > 12 then {{ divide('retained_mrr', 'base_mrr') }} end as double)
         as net_revenue_retention_12m,
-    cast(case when month_number > 12 then retained_mrr_capped / nullif(base_mrr, 0) end as double)
+    cast(case when month_number > 12 then {{ divide('retained_mrr_capped', 'base_mrr') }} end as double)
         as gross_revenue_retention_12m
 
 from rolled

@@ -104,13 +104,13 @@ movements as (
 )
 
 select
-    cast(md5(customer_id || '|' || currency || '|' || cast(occurred_at as varchar) || '|' || movement_type) as varchar)
+    cast(md5(customer_id || '|' || currency || '|' || {{ timestamp_key('occurred_at') }} || '|' || movement_type) as string)
         as movement_id,
-    cast(customer_id as varchar) as customer_id,
+    cast(customer_id as string) as customer_id,
     cast(occurred_at as timestamp) as occurred_at,
     cast(movement_month as date) as movement_month,
-    cast(movement_type as varchar) as movement_type,
-    cast(currency as varchar) as currency,
+    cast(movement_type as string) as movement_type,
+    cast(currency as string) as currency,
     cast(mrr_before as decimal(38, 6)) as mrr_before,
     cast(mrr_after as decimal(38, 6)) as mrr_after,
     cast(mrr_after - mrr_before as decimal(38, 6)) as mrr_change,

@@ -68,16 +68,16 @@ cohort_months as (
 )
 
 select
-    cast(cohort_months.cohort_month as varchar) || '+' || cast(cohort_months.months_since_start as varchar)
+    cast(cohort_months.cohort_month as string) || '+' || cast(cohort_months.months_since_start as string)
         as cohort_period_id,
     cast(cohort_months.cohort_month as date) as cohort_month,
     cast(cohort_months.months_since_start as integer) as months_since_start,
     cast(cohort_sizes.cohort_customers as bigint) as cohort_customers,
     cast(cohort_months.active_customers as bigint) as active_customers,
-    cast(cohort_months.active_customers / cohort_sizes.cohort_customers as double) as logo_retention,
+    cast({{ divide('cohort_months.active_customers', 'cohort_sizes.cohort_customers') }} as double) as logo_retention,
     cast(cohort_sizes.cohort_starting_mrr as decimal(38, 6)) as cohort_starting_mrr,
     cast(cohort_months.mrr as decimal(38, 6)) as mrr,
-    cast(cohort_months.mrr / nullif(cohort_sizes.cohort_starting_mrr, 0) as double) as net_mrr_retention
+    cast({{ divide('cohort_months.mrr', 'cohort_sizes.cohort_starting_mrr') }} as double) as net_mrr_retention
 
 from cohort_months
 inner join cohort_sizes

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        currency || '@' || cast(rate_date as varchar) as fx_rate_id,
+        currency || '@' || cast(rate_date as string) as fx_rate_id,
         rate_date,
         currency,
         usd_per_unit

@@ -27,10 +27,10 @@ renamed as (
         source.interval_count,
         -- months one billing interval covers: a year is 12, a week 12/52, a day 12/365
         source.interval_count * case lower(source.billing_interval)
-            when 'month' then 1.0
-            when 'year' then 12.0
-            when 'week' then 12.0 / 52.0
-            when 'day' then 12.0 / 365.0
+            when 'month' then cast(1 as double)
+            when 'year' then cast(12 as double)
+            when 'week' then {{ divide('12', '52') }}
+            when 'day' then {{ divide('12', '365') }}
         end as months_per_interval,
         source.is_recurring
 

@@ -10,7 +10,7 @@ source as (
 renamed as (
 
     select
-        subscription_item_id || '@' || strftime(valid_from, '%Y-%m-%dT%H:%M:%S.%f') as subscription_item_period_id,
+        subscription_item_id || '@' || {{ timestamp_key('valid_from') }} as subscription_item_period_id,
         subscription_item_id,
         subscription_id,
         price_id,

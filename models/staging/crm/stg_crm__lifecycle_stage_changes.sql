@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        contact_id || '|' || lower(lifecycle_stage) || '|' || strftime(entered_at, '%Y-%m-%dT%H:%M:%S.%f')
+        contact_id || '|' || lower(lifecycle_stage) || '|' || {{ timestamp_key('entered_at') }}
             as lifecycle_stage_change_id,
         contact_id,
         lower(lifecycle_stage) as lifecycle_stage,

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        cast(expense_month as varchar) || '|' || lower(department) || '|' || lower(category) as operating_expense_id,
+        cast(expense_month as string) || '|' || lower(department) || '|' || lower(category) as operating_expense_id,
         cast(date_trunc('month', expense_month) as date) as expense_month,
         lower(department) as department,
         lower(category) as expense_category,

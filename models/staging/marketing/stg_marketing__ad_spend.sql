@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        cast(spend_date as varchar) || '|' || lower(platform) || '|' || campaign_id as ad_spend_id,
+        cast(spend_date as string) || '|' || lower(platform) || '|' || campaign_id as ad_spend_id,
         spend_date,
         lower(platform) as platform,
         campaign_id,

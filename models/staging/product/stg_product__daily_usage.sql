@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        customer_id || '@' || cast(usage_date as varchar) as daily_usage_id,
+        customer_id || '@' || cast(usage_date as string) as daily_usage_id,
         customer_id,
         usage_date,
         active_users,

@@ -16,7 +16,7 @@ attribution as (
 
 models as (
 
-    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+    {{ attribution_models() }}
 
 ),
 

@@ -16,7 +16,7 @@ cac as (
 
 models as (
 
-    select unnest(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']) as attribution_model
+    {{ attribution_models() }}
     union
     select distinct attribution_model from cac
 
