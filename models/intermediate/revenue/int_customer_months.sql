@@ -67,7 +67,7 @@ carried_forward as (
         customer_month_grid.customer_id,
         customer_month_grid.currency,
         customer_month_grid.month,
-        last_value(month_closing_values.closing_mrr_local ignore nulls) over (
+        {{ last_value_ignore_nulls('month_closing_values.closing_mrr_local') }} over (
             partition by customer_month_grid.customer_id, customer_month_grid.currency
             order by customer_month_grid.month
             rows between unbounded preceding and current row
