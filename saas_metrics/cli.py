@@ -71,7 +71,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     database = resolve_database(args.database)
     try:
         build_and_publish(
-            database, as_of=args.as_of, dbt_vars=args.vars, select=args.select, validate=not args.skip_validation
+            database,
+            as_of=args.as_of,
+            dbt_vars=args.vars,
+            select=args.select,
+            validate=not args.skip_validation,
+            target=args.target,
+            spark_dir=Path(args.spark_dir) if args.spark_dir else None,
         )
     except (BuildError, QualityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -175,6 +181,17 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--as-of", type=_as_of, help="last complete day, YYYY-MM-DD (var as_of)")
     build_cmd.add_argument("--vars", type=_vars, help="dbt vars as a YAML mapping")
     build_cmd.add_argument("--select", nargs="+", help="dbt node selection")
+    build_cmd.add_argument(
+        "--target",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="engine: the embedded DuckDB file (default) or Apache Spark (profiles.yml target spark)",
+    )
+    build_cmd.add_argument(
+        "--spark-dir",
+        help="Spark's local warehouse folder: raw Parquet, tables, metastore "
+        "(default: $SAAS_METRICS_SPARK_DIR or warehouse/spark)",
+    )
     build_cmd.add_argument(
         "--skip-validation", action="store_true", help="skip the great-expectations gates before and after dbt"
     )

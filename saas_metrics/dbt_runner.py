@@ -11,9 +11,11 @@ from pathlib import Path
 import yaml
 
 from saas_metrics.contract import project_dir
+from saas_metrics.spark import SPARK_DIR_ENV
 
 DATABASE_ENV = "SAAS_METRICS_DATABASE"
 DEFAULT_DATABASE = Path("warehouse") / "saas_metrics.duckdb"
+TARGET_ENV = "SAAS_METRICS_TARGET"
 
 
 class BuildError(Exception):
@@ -33,6 +35,8 @@ def run_dbt(
     select: Sequence[str] | None = None,
     extra_args: Sequence[str] = (),
     target_path: Path | None = None,
+    target: str | None = None,
+    spark_dir: Path | None = None,
 ) -> None:
     """Runs one dbt command (e.g. ["build"]) in a child process, its progress shown as it goes.
 
@@ -61,9 +65,14 @@ def run_dbt(
         args += ["--select", *select]
     args += list(extra_args)
     env = {**os.environ, DATABASE_ENV: str(database)}
+    if target:
+        env[TARGET_ENV] = target
+    if spark_dir:
+        env[SPARK_DIR_ENV] = str(spark_dir)
     completed = subprocess.run(args, env=env, cwd=project, check=False)
     if completed.returncode != 0:
-        raise BuildError(f"dbt {' '.join(command)} failed against {database} (exit code {completed.returncode})")
+        where = f"Spark ({spark_dir})" if target == "spark" else str(database)
+        raise BuildError(f"dbt {' '.join(command)} failed against {where} (exit code {completed.returncode})")
 
 
 def build(
@@ -72,8 +81,26 @@ def build(
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
+    target: str | None = None,
+    spark_dir: Path | None = None,
+    target_path: Path | None = None,
 ) -> None:
+    """dbt build (models, seeds and tests). With target "spark", the raw tables are read from the
+    Parquet folders under spark_dir (see saas_metrics.spark.export_raw)."""
     merged = dict(dbt_vars or {})
     if as_of:
         merged["as_of"] = as_of
-    run_dbt(["build"], database, merged, select, extra_args=["--exclude", *exclude] if exclude else ())
+    if target == "spark":
+        from saas_metrics.spark import raw_dir
+
+        merged.setdefault("raw_parquet_dir", str(raw_dir(spark_dir)))
+    run_dbt(
+        ["build"],
+        database,
+        merged,
+        select,
+        extra_args=["--exclude", *exclude] if exclude else (),
+        target_path=target_path,
+        target=target,
+        spark_dir=spark_dir,
+    )

@@ -94,7 +94,12 @@ def compare_marts(duckdb_database: Path, spark_dir: Path, max_examples: int = 5)
                 diff.problems.append(f"columns differ: duckdb {names} spark {spark_columns}")
                 diffs.append(diff)
                 continue
-            right = con.execute(f"select {select_list} from {right_source}").fetchall()
+            # Spark writes UTC instants; read them back as the warehouse's UTC timestamps.
+            spark_list = ", ".join(
+                f"cast({qident(name)} as timestamp)" if dtype == "TIMESTAMP" else qident(name)
+                for name, dtype in columns
+            )
+            right = con.execute(f"select {spark_list} from {right_source}").fetchall()
             if len(left) != len(right):
                 diff.problems.append(f"row count: duckdb {len(left)}, spark {len(right)}")
             left.sort(key=lambda row: _sort_key(row, kinds))

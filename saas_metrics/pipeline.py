@@ -22,17 +22,30 @@ def build_and_publish(
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
     validate: bool = True,
+    target: str = "duckdb",
+    spark_dir: Path | None = None,
 ) -> None:
     """Validates raw data, builds and tests every model, validates the marts, then publishes.
 
     Any failure raises (QualityError or BuildError) before publishing, so readers of the
     published file keep the last good warehouse.
+
+    With target "spark" the raw tables landed in the DuckDB working copy are validated, written to
+    Parquet under spark_dir and built there by Spark; dbt's data tests run on Spark, the marts live
+    in Spark's warehouse, and the DuckDB file is left as it was (see README "Scaling out").
     """
     work = ensure_work_copy(published)
     if validate:
         from saas_metrics.quality import validate as run_suite
 
         run_suite(work, suite="raw", as_of=date.fromisoformat(as_of) if as_of else None)
+    if target == "spark":
+        from saas_metrics.spark import export_raw, resolve_spark_dir
+
+        spark_dir = resolve_spark_dir(spark_dir)
+        export_raw(work, spark_dir)
+        build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, target="spark", spark_dir=spark_dir)
+        return
     build(work, as_of=as_of, dbt_vars=dbt_vars, select=select)
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
