@@ -75,6 +75,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             dbt_vars=args.vars,
             select=args.select,
+            exclude=args.exclude,
             validate=not args.skip_validation,
             target=args.target,
             spark_dir=Path(args.spark_dir) if args.spark_dir else None,
@@ -181,6 +182,7 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--as-of", type=_as_of, help="last complete day, YYYY-MM-DD (var as_of)")
     build_cmd.add_argument("--vars", type=_vars, help="dbt vars as a YAML mapping")
     build_cmd.add_argument("--select", nargs="+", help="dbt node selection")
+    build_cmd.add_argument("--exclude", nargs="+", help="dbt nodes to leave out (e.g. test_type:unit)")
     build_cmd.add_argument(
         "--target",
         choices=["duckdb", "spark"],

@@ -22,6 +22,7 @@ def build_and_publish(
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
     validate: bool = True,
+    exclude: Sequence[str] | None = None,
     target: str = "duckdb",
     spark_dir: Path | None = None,
 ) -> None:
@@ -44,9 +45,17 @@ def build_and_publish(
 
         spark_dir = resolve_spark_dir(spark_dir)
         export_raw(work, spark_dir)
-        build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, target="spark", spark_dir=spark_dir)
+        build(
+            work,
+            as_of=as_of,
+            dbt_vars=dbt_vars,
+            select=select,
+            exclude=exclude,
+            target="spark",
+            spark_dir=spark_dir,
+        )
         return
-    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select)
+    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, exclude=exclude)
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
     publish(work, published)
