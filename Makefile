@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install java clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 install: $(BIN)/.installed
 
+# Spark (the parity test, `saas-metrics build --target spark`) needs a Java runtime: 17 from Debian's
+# packages when none is on the PATH (needs root and apt-get).
+java:
+	@command -v java >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q openjdk-17-jre-headless || \
+		{ apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }; }
+	@java -version 2>&1 | head -1
+
 demo: install
 	$(BIN)/saas-metrics demo
 
@@ -25,7 +33,7 @@ lint: install
 	mkdir -p target
 	SAAS_METRICS_DATABASE=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: lint
+test: lint java
 	$(BIN)/pytest
 
 clean:

@@ -10,6 +10,7 @@ the unit tests run on DuckDB, where they are engine-independent. Spark needs Jav
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,8 @@ from saas_metrics.pipeline import build_and_publish, load
 
 @pytest.fixture(scope="module")
 def both_engines(tmp_path_factory) -> tuple[Path, Path]:
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs a Java runtime (17): run `make java` (Debian, as root) or install one by hand")
     root = tmp_path_factory.mktemp("parity")
     generate(root / "exports", customers=150, months=12, start="2024-01", seed=7, fmt="parquet", progress=False)
     published = root / "warehouse.duckdb"
