@@ -41,10 +41,14 @@ def build_and_publish(
 
         run_suite(work, suite="raw", as_of=date.fromisoformat(as_of) if as_of else None)
     if target == "spark":
-        from saas_metrics.spark import export_raw, resolve_spark_dir
+        from saas_metrics.spark import BOOKKEEPING_TABLES, export_raw, resolve_spark_dir
 
         spark_dir = resolve_spark_dir(spark_dir)
-        export_raw(work, spark_dir)
+        written = export_raw(work, spark_dir)
+        dbt_vars = {
+            **(dbt_vars or {}),
+            "raw_parquet_bookkeeping_tables": [t for t in written if t in BOOKKEEPING_TABLES],
+        }
         build(
             work,
             as_of=as_of,

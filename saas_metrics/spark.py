@@ -35,8 +35,14 @@ def raw_dir(spark_dir: Path) -> Path:
     return spark_dir / "raw"
 
 
+# The loader's bookkeeping tables that incremental models read (macros/incremental.sql), written
+# beside the contract tables when the warehouse has them.
+BOOKKEEPING_TABLES = ("_load_log", "_replaced_rows")
+
+
 def export_raw(database: Path, spark_dir: Path) -> list[str]:
-    """Writes every contract table of raw.* in `database` to <spark dir>/raw/<table>/ as Parquet.
+    """Writes every contract table of raw.* in `database` to <spark dir>/raw/<table>/ as Parquet,
+    and the loader's bookkeeping tables that exist (BOOKKEEPING_TABLES).
 
     Timestamps are written as UTC instants (Parquet's adjusted-to-UTC timestamps), which Spark reads
     as its TIMESTAMP type in the project's UTC session. Returns the tables written.
@@ -51,8 +57,10 @@ def export_raw(database: Path, spark_dir: Path) -> list[str]:
                 "select table_name from information_schema.tables where table_schema = 'raw'"
             ).fetchall()
         }
-        for table in load_contract():
+        for table in [*load_contract(), *BOOKKEEPING_TABLES]:
             if table not in present:
+                if table in BOOKKEEPING_TABLES:
+                    continue
                 raise FileNotFoundError(f"raw.{table} is not in {database}: run saas-metrics load first")
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns "
