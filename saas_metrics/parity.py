@@ -1,7 +1,8 @@
 """Row-by-row comparison of the public marts built by two engines (DuckDB and Spark).
 
 The Spark marts are read from the Parquet files of Spark's local warehouse folder
-(`<spark dir>/tables/marts.db/<mart>/`), so no second JVM is needed to read them. Rows are matched
+(`<spark dir>/tables/marts.db/<mart>/`, with `month=...` folders for partitioned tables), so no
+second JVM is needed to read them. Rows are matched
 after sorting both sides on every column (money rounded to the cent, doubles to 6 places, for the
 sort only); values then compare exactly, except DECIMAL money within 0.01 and DOUBLE values within
 1e-9 (relative to the value when it is larger than 1).
@@ -88,9 +89,11 @@ def compare_marts(duckdb_database: Path, spark_dir: Path, max_examples: int = 5)
                 continue
             select_list = ", ".join(qident(name) for name in names)
             left = con.execute(f"select {select_list} from marts.{qident(mart)}").fetchall()
-            right_source = f"read_parquet({qstr(str(folder / '*.parquet'))})"
+            # a table partitioned by month (an incremental model) keeps its files in month= folders
+            right_source = f"read_parquet({qstr(str(folder / '**' / '*.parquet'))}, hive_partitioning = true)"
             spark_columns = [d[0] for d in con.execute(f"select * from {right_source} limit 0").description]
-            if spark_columns != names:
+            # Spark lists a partitioned table's partition column last: names must match, not order
+            if sorted(spark_columns) != sorted(names):
                 diff.problems.append(f"columns differ: duckdb {names} spark {spark_columns}")
                 diffs.append(diff)
                 continue
