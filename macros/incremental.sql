@@ -11,9 +11,10 @@
     What makes a month "changed" is defined per domain:
     - sessions (int_sessions_stitched, fct_touchpoints): months of sessions delivered or replaced
       (old and new versions, from raw._replaced_rows); every month holding a session of a cookie
-      whose owner can have changed (cookies of changed sessions and contacts, of the sessions of
-      changed contacts, and of contacts created between the old and the new as_of); sessions
-      between the old and the new as_of.
+      whose owner can have changed (cookies of changed sessions that carry a contact_id, of changed
+      contacts, of the sessions of changed contacts, and of contacts created between the old and
+      the new as_of); every month holding a session of a changed contact; sessions between the old
+      and the new as_of.
     - usage (int_product_usage_monthly): months of usage rows delivered or replaced; every month
       of a customer whose billing_customers row changed (test flag); days between the old and the
       new as_of.
@@ -27,26 +28,26 @@
     {{ return(adapter.dispatch('incremental_config', 'saas_metrics')(month_column, domain)) }}
 {%- endmacro %}
 
-{% macro default__incremental_config(month_column, domain) -%}
+{#- What every engine shares: the month-level pre-hook, the state post-hook, fail on schema change. -#}
+{% macro incremental_common_config(month_column, domain) -%}
     {{ return({
         'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
-        'unique_key': month_column,
         'on_schema_change': 'fail',
         'pre_hook': ["{{ saas_metrics.clear_changed_months('" ~ month_column ~ "', '" ~ domain ~ "') }}"],
         'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
     }) }}
 {%- endmacro %}
 
+{% macro default__incremental_config(month_column, domain) -%}
+    {%- set config = incremental_common_config(month_column, domain) -%}
+    {%- do config.update({'incremental_strategy': 'delete+insert', 'unique_key': month_column}) -%}
+    {{ return(config) }}
+{%- endmacro %}
+
 {% macro spark__incremental_config(month_column, domain) -%}
-    {{ return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'insert_overwrite',
-        'partition_by': [month_column],
-        'on_schema_change': 'fail',
-        'pre_hook': ["{{ saas_metrics.clear_changed_months('" ~ month_column ~ "', '" ~ domain ~ "') }}"],
-        'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
-    }) }}
+    {%- set config = incremental_common_config(month_column, domain) -%}
+    {%- do config.update({'incremental_strategy': 'insert_overwrite', 'partition_by': [month_column]}) -%}
+    {{ return(config) }}
 {%- endmacro %}
 
 {#- A filter on the month column for the model's select: true on a full build, else the month is
@@ -228,7 +229,8 @@
             where created_at >= {{ band_from }} and created_at < {{ band_to }}
         ),
         changed_cookies as (
-            select anonymous_id from changed_sessions
+            -- only a session that carries a contact_id is a stitching candidate for its cookie
+            select anonymous_id from changed_sessions where contact_id is not null
             union
             select anonymous_id from changed_contacts
             union
