@@ -28,8 +28,8 @@ last_twelve as (
 steps as (
 
     select
-        step,
-        line
+        bridge_lines.step,
+        bridge_lines.line
     from (
         values
         (1, 'starting'), (2, 'new'), (3, 'expansion'), (4, 'reactivation'),

@@ -71,7 +71,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     database = resolve_database(args.database)
     try:
         build_and_publish(
-            database, as_of=args.as_of, dbt_vars=args.vars, select=args.select, validate=not args.skip_validation
+            database,
+            as_of=args.as_of,
+            dbt_vars=args.vars,
+            select=args.select,
+            validate=not args.skip_validation,
+            full_refresh=args.full_refresh,
         )
     except (BuildError, QualityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -177,6 +182,11 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--select", nargs="+", help="dbt node selection")
     build_cmd.add_argument(
         "--skip-validation", action="store_true", help="skip the great-expectations gates before and after dbt"
+    )
+    build_cmd.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from scratch (needed after changing a macro)",
     )
     build_cmd.set_defaults(func=cmd_build)
 

@@ -72,8 +72,11 @@ def build(
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
+    full_refresh: bool = False,
 ) -> None:
+    """dbt build; incremental models rebuild only changed months unless full_refresh."""
     merged = dict(dbt_vars or {})
     if as_of:
         merged["as_of"] = as_of
-    run_dbt(["build"], database, merged, select, extra_args=["--exclude", *exclude] if exclude else ())
+    extra = (["--exclude", *exclude] if exclude else []) + (["--full-refresh"] if full_refresh else [])
+    run_dbt(["build"], database, merged, select, extra_args=extra)

@@ -22,6 +22,7 @@ def build_and_publish(
     dbt_vars: dict | None = None,
     select: Sequence[str] | None = None,
     validate: bool = True,
+    full_refresh: bool = False,
 ) -> None:
     """Validates raw data, builds and tests every model, validates the marts, then publishes.
 
@@ -33,7 +34,7 @@ def build_and_publish(
         from saas_metrics.quality import validate as run_suite
 
         run_suite(work, suite="raw", as_of=date.fromisoformat(as_of) if as_of else None)
-    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select)
+    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, full_refresh=full_refresh)
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
     publish(work, published)
