@@ -128,7 +128,8 @@
 {%- endmacro %}
 
 {#- The state recorded by the model's last successful run, or none when a full rebuild is needed
-    (no state, older warehouse without raw._replaced_rows, or changed code upstream). -#}
+    (no state, older warehouse without raw._replaced_rows, changed code upstream, or no as_of yet
+    because raw held no billing record). -#}
 {% macro incremental_state() -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {%- if load_relation(incremental_state_relation()) is none
@@ -140,7 +141,7 @@
         ~ dbt.type_string() ~ ") from " ~ incremental_state_relation() ~ " where model_name = '" ~ this.identifier
         ~ "' order by recorded_at desc limit 1"
     ).rows -%}
-    {%- if rows | length == 0 or rows[0][0] != lineage_checksum() -%}
+    {%- if rows | length == 0 or rows[0][0] != lineage_checksum() or rows[0][1] is none -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return({'as_of_ts': rows[0][1], 'watermark': rows[0][2] or '1900-01-01 00:00:00'}) }}
