@@ -4,8 +4,10 @@ For each size it generates (or reuses) a simulated company, then measures, each 
 child process with the peak resident memory of the whole process tree sampled from /proc:
 - load: `saas-metrics load` of every table;
 - lower bound: DuckDB reading every raw table once (a full scan with an aggregate over every column);
-- build: `dbt run` (models) and `dbt test` (tests and unit tests) separately, with the slowest models.
-It prints the ratios build / lower bound and, between the two largest sizes, build-time growth.
+- build: `dbt build` of seeds and models, then `dbt test` (tests and unit tests), with the slowest models;
+- daily run: the last day of the simulated data is held back from the first load; it is then loaded
+  on its own and the models (incremental) and tests run again.
+It prints the ratios build / lower bound, daily run / full build and build-time growth between sizes.
 """
 
 from __future__ import annotations
@@ -40,10 +42,23 @@ class SizeResult:
     models: Step | None = None
     tests: Step | None = None
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
+    daily_load: Step | None = None
+    daily_models: Step | None = None
+    daily_tests: Step | None = None
+    slowest_daily_models: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def build_seconds(self) -> float:
         return (self.models.seconds if self.models else 0) + (self.tests.seconds if self.tests else 0)
+
+    @property
+    def daily_seconds(self) -> float:
+        return sum(s.seconds for s in (self.daily_models, self.daily_tests) if s)
+
+    @property
+    def steps(self) -> list[Step]:
+        candidates = (self.load, self.models, self.tests, self.daily_load, self.daily_models, self.daily_tests)
+        return [s for s in candidates if s]
 
 
 def _descendants(root: int) -> list[int]:
@@ -123,6 +138,81 @@ def _python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+# Tables held back for the last day, by the column that dates a row (invoice lines follow their invoice).
+DAILY_TABLES = {
+    "web_sessions": "started_at",
+    "product_usage_daily": "usage_date",
+    "crm_email_events": "occurred_at",
+    "crm_form_submissions": "submitted_at",
+    "crm_contacts": "created_at",
+    "crm_lifecycle_stage_history": "entered_at",
+    "marketing_ad_spend": "spend_date",
+    "billing_subscriptions": "created_at",
+    "billing_subscription_item_history": "valid_from",
+    "billing_invoices": "created_at",
+}
+
+
+def split_last_day(data: Path, out: Path) -> tuple[Path, Path]:
+    """Splits generated data into <out>/initial (all but the last day) and <out>/daily (the last day).
+
+    The last day is the latest session day; every table in DAILY_TABLES (and the invoice lines of
+    the held-back invoices) holds back its rows of that day or later. Other tables go whole into
+    the initial folder. Both are folders of Parquet files the loader reads like any delivery.
+    """
+    import duckdb
+
+    initial, daily = out / "initial", out / "daily"
+    if (out / ".complete").exists():
+        return initial, daily
+    for folder in (initial, daily):
+        folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+
+    def source(table: str) -> str:
+        path = data / f"{table}.parquet"
+        return f"read_parquet('{path if path.exists() else data / table / '*.parquet'}')"
+
+    (last_day,) = con.execute(f"select max(cast(started_at as date)) from {source('web_sessions')}").fetchone()
+    held = f"date '{last_day}'"
+    for table in load_contract():
+        if table in DAILY_TABLES:
+            is_daily = f"cast({DAILY_TABLES[table]} as date) >= {held}"
+        elif table == "billing_invoice_lines":
+            is_daily = (
+                f"invoice_id in (select invoice_id from {source('billing_invoices')} "
+                f"where cast(created_at as date) >= {held})"
+            )
+        else:
+            is_daily = "false"
+        for folder, keep in ((initial, f"not coalesce({is_daily}, false)"), (daily, f"coalesce({is_daily}, false)")):
+            con.execute(
+                f"copy (select * from {source(table)} where {keep}) to '{folder / table}.parquet' (format parquet)"
+            )
+    con.close()
+    (out / ".complete").touch()
+    return initial, daily
+
+
+def _slowest(target: Path) -> list[tuple[str, float]]:
+    run_results = json.loads((target / "run_results.json").read_text())
+    timings = sorted(
+        ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in run_results["results"]),
+        key=lambda item: -item[1],
+    )
+    return [(name, round(seconds, 2)) for name, seconds in timings[:10]]
+
+
+def _load(data: Path, database: Path) -> Step:
+    return measure(
+        _python(
+            "from pathlib import Path; from saas_metrics.loader import load_directory; "
+            f"load_directory(Path({str(data)!r}), Path({str(database)!r}))"
+        )
+    )
+
+
 def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResult:
     import duckdb
 
@@ -135,16 +225,13 @@ def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResul
         print(f"  generating {customers:,} customers x {months} months into {data} ...", flush=True)
         generate(data, customers=customers, months=months, seed=seed, fmt="parquet", progress=True)
         marker.touch()
+    initial, daily = split_last_day(data, workdir / f"split_{customers}_{months}_{seed}")
     database = workdir / f"bench_{customers}.duckdb"
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
 
-    result.load = measure(
-        _python(
-            "from pathlib import Path; from saas_metrics.loader import load_directory; "
-            f"load_directory(Path({str(data)!r}), Path({str(database)!r}))"
-        )
-    )
+    print("  load", flush=True)
+    result.load = _load(initial, database)
     with duckdb.connect(str(database), read_only=True) as con:
         result.raw_rows = sum(
             con.execute(f"select count(*) from raw.{qident(t)}").fetchone()[0] for t in load_contract()
@@ -159,16 +246,17 @@ def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResul
     dbt = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
     common = ["--project-dir", str(project_dir()), "--profiles-dir", str(project_dir()), "--target-path", str(target)]
     env = {"SAAS_METRICS_DATABASE": str(database)}
-    result.models = measure(
-        [sys.executable, "-c", dbt, "build", "--resource-type", "seed", "--resource-type", "model", *common], env=env
-    )
-    run_results = json.loads((target / "run_results.json").read_text())
-    timings = sorted(
-        ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in run_results["results"]),
-        key=lambda item: -item[1],
-    )
-    result.slowest_models = [(name, round(seconds, 2)) for name, seconds in timings[:10]]
-    result.tests = measure([sys.executable, "-c", dbt, "test", *common], env=env)
+    models = [sys.executable, "-c", dbt, "build", "--resource-type", "seed", "--resource-type", "model", *common]
+    tests = [sys.executable, "-c", dbt, "test", *common]
+    print("  full build", flush=True)
+    result.models = measure(models, env=env)
+    result.slowest_models = _slowest(target)
+    result.tests = measure(tests, env=env)
+    print("  daily run", flush=True)
+    result.daily_load = _load(daily, database)
+    result.daily_models = measure(models, env=env)
+    result.slowest_daily_models = _slowest(target)
+    result.daily_tests = measure(tests, env=env)
     return result
 
 
@@ -186,22 +274,32 @@ def report(results: list[SizeResult]) -> list[str]:
             f"{r.customers:>16,}  {r.raw_rows:>11,}  {_fmt(r.load)}  {_fmt(r.lower_bound)}  "
             f"{_fmt(r.models)}  {_fmt(r.tests)}"
         )
+        lines.append(
+            f"{'daily run':>16}  {'':>11}  {_fmt(r.daily_load)}  {'':20}  {_fmt(r.daily_models)}  {_fmt(r.daily_tests)}"
+        )
     lines.append("")
     for r in results:
         ratio = r.build_seconds / r.lower_bound.seconds if r.lower_bound and r.lower_bound.seconds else float("nan")
         lines.append(
             f"{r.customers:,} customers: full build {r.build_seconds:.1f} s = {ratio:.1f} x the raw-scan lower bound; "
-            f"peak memory {max(s.peak_rss_mib for s in (r.load, r.models, r.tests) if s):.0f} MiB"
+            f"peak memory {max(s.peak_rss_mib for s in r.steps):.0f} MiB"
         )
+        if r.daily_models and r.models:
+            lines.append(
+                f"  daily run (one day appended, incremental models + tests) {r.daily_seconds:.1f} s = "
+                f"{r.daily_seconds / r.build_seconds:.1%} of the full build; models alone "
+                f"{r.daily_models.seconds:.1f} s = {r.daily_models.seconds / r.models.seconds:.1%} of the full models"
+            )
         lines.append("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_models))
-    if len(results) >= 2:
-        small, large = sorted(results, key=lambda r: r.customers)[-2:]
+        if r.slowest_daily_models:
+            lines.append("  slowest in the daily run: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_daily_models))
+    ordered = sorted(results, key=lambda r: r.customers)
+    for small, large in zip(ordered, ordered[1:], strict=False):
         growth = large.build_seconds / small.build_seconds
         lines.append(
             f"build time {large.customers:,} / {small.customers:,} customers = {growth:.2f} "
             f"(customers x{large.customers / small.customers:.0f})"
         )
-    lines.append("incremental / full: not measured (the marts are rebuilt in full on every run)")
     return lines
 
 
@@ -239,4 +337,8 @@ def _median_of(runs: list[SizeResult]) -> SizeResult:
         models=median_step("models"),
         tests=median_step("tests"),
         slowest_models=first.slowest_models,
+        daily_load=median_step("daily_load"),
+        daily_models=median_step("daily_models"),
+        daily_tests=median_step("daily_tests"),
+        slowest_daily_models=first.slowest_daily_models,
     )

@@ -79,6 +79,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             validate=not args.skip_validation,
             target=args.target,
             spark_dir=Path(args.spark_dir) if args.spark_dir else None,
+            full_refresh=args.full_refresh,
         )
     except (BuildError, QualityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -196,6 +197,11 @@ def parser() -> argparse.ArgumentParser:
     )
     build_cmd.add_argument(
         "--skip-validation", action="store_true", help="skip the great-expectations gates before and after dbt"
+    )
+    build_cmd.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from scratch (needed after changing a macro)",
     )
     build_cmd.set_defaults(func=cmd_build)
 

@@ -84,9 +84,11 @@ def build(
     target: str | None = None,
     spark_dir: Path | None = None,
     target_path: Path | None = None,
+    full_refresh: bool = False,
 ) -> None:
-    """dbt build (models, seeds and tests). With target "spark", the raw tables are read from the
-    Parquet folders under spark_dir (see saas_metrics.spark.export_raw)."""
+    """dbt build (models, seeds and tests); incremental models rebuild only changed months unless
+    full_refresh. With target "spark", the raw tables are read from the Parquet folders under
+    spark_dir (see saas_metrics.spark.export_raw)."""
     merged = dict(dbt_vars or {})
     if as_of:
         merged["as_of"] = as_of
@@ -94,12 +96,13 @@ def build(
         from saas_metrics.spark import raw_dir
 
         merged.setdefault("raw_parquet_dir", str(raw_dir(spark_dir)))
+    extra = (["--exclude", *exclude] if exclude else []) + (["--full-refresh"] if full_refresh else [])
     run_dbt(
         ["build"],
         database,
         merged,
         select,
-        extra_args=["--exclude", *exclude] if exclude else (),
+        extra_args=extra,
         target_path=target_path,
         target=target,
         spark_dir=spark_dir,

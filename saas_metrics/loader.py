@@ -19,6 +19,9 @@ from saas_metrics.contract import Column, Table, currency_exponents, load_contra
 
 REJECTS_TABLE = "raw._rejects"
 LOAD_LOG_TABLE = "raw._load_log"
+# The earlier version of every row a later delivery replaced (as JSON), so an incremental build can
+# reprocess the months the old row counted in as well as the months of the new one.
+REPLACED_TABLE = "raw._replaced_rows"
 
 # Value rules of the contract, by column name: (SQL predicate on the typed value, what it must be).
 VALUE_RULES: dict[str, tuple[str, str]] = {
@@ -221,6 +224,10 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) 
         "table_name VARCHAR, files VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
         "rows_rejected BIGINT, rows_changed BIGINT)"
     )
+    con.execute(
+        f"create table if not exists {REPLACED_TABLE} (load_id VARCHAR, loaded_at TIMESTAMP, "
+        "table_name VARCHAR, row_values VARCHAR)"
+    )
 
 
 def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]) -> None:
@@ -334,6 +341,12 @@ def load_table(
         """
     )
     pk_match = " and ".join(f"{target}.{qident(k)} = _changed.{qident(k)}" for k in table.primary_key)
+    old_struct = ", ".join(f"{qident(n)} := {target}.{qident(n)}" for n in table.column_names)
+    con.execute(
+        f"insert into {REPLACED_TABLE} select ?, ?::timestamp, {qstr(table.name)}, "
+        f"to_json(struct_pack({old_struct}))::varchar from {target} semi join _changed on {pk_match}",
+        [load_id, loaded_at],
+    )
     con.execute(f"delete from {target} using _changed where {pk_match}")
     con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from _changed", [loaded_at])
     (result.rows_changed,) = con.execute("select count(*) from _changed").fetchone()

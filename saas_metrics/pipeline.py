@@ -25,6 +25,7 @@ def build_and_publish(
     exclude: Sequence[str] | None = None,
     target: str = "duckdb",
     spark_dir: Path | None = None,
+    full_refresh: bool = False,
 ) -> None:
     """Validates raw data, builds and tests every model, validates the marts, then publishes.
 
@@ -57,9 +58,10 @@ def build_and_publish(
             exclude=exclude,
             target="spark",
             spark_dir=spark_dir,
+            full_refresh=full_refresh,
         )
         return
-    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, exclude=exclude)
+    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, exclude=exclude, full_refresh=full_refresh)
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
     publish(work, published)

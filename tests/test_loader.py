@@ -251,6 +251,10 @@ def test_redelivered_keys_replace_and_reload_is_a_no_op(src, db, tmp_path):
         (date(2024, 1, 2), 1.25),
         (date(2024, 1, 3), 1.3),
     ]
+    # the replaced version is kept, so an incremental build can reprocess where it counted
+    assert rows(db, "select table_name, row_values from raw._replaced_rows") == [
+        ("fx_rates", '{"rate_date":"2024-01-02","currency":"EUR","usd_per_unit":1.2}')
+    ]
 
 
 def test_rejects_of_a_reloaded_file_are_not_duplicated(src, db):

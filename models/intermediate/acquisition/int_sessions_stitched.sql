@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**incremental_config('session_month', 'sessions')) }}
 
 -- Every web session before as_of_ts with the contact it belongs to: its own contact_id, or, for
 -- an anonymous session, the contact its cookie was identified as (crm_contacts.anonymous_id, or
@@ -83,8 +83,11 @@ select
     sessions_in_window.utm_source,
     sessions_in_window.utm_medium,
     sessions_in_window.utm_campaign,
-    sessions_in_window.pageviews
+    sessions_in_window.pageviews,
+    {{ month_of('sessions_in_window.started_at') }} as session_month
 
 from sessions_in_window
 left join cookie_owners
     on sessions_in_window.anonymous_id = cookie_owners.anonymous_id
+-- an incremental run rebuilds only the months its new raw data can have changed (macros/incremental.sql)
+where {{ incremental_months_filter(month_of('sessions_in_window.started_at'), 'sessions') }}

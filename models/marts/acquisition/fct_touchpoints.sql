@@ -1,3 +1,5 @@
+{{ config(**incremental_config('touch_month', 'sessions')) }}
+
 -- Every web session before as_of_ts with its resolved contact (identity stitching), the
 -- contact's company, its channel and its campaign tags.
 with
@@ -42,3 +44,5 @@ left join contacts
 left join channels
     on coalesce(sessions.utm_medium, '') || '|' || coalesce(sessions.utm_source, '') || '|'
         || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id
+-- an incremental run rebuilds only the months its new raw data can have changed (macros/incremental.sql)
+where {{ incremental_months_filter('sessions.session_month', 'sessions') }}

@@ -8,15 +8,9 @@
 
 with
 
-daily_usage as (
+monthly_usage as (
 
-    select * from {{ ref('stg_product__daily_usage') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('stg_billing__customers') }}
+    select * from {{ ref('int_product_usage_monthly') }}
 
 ),
 
@@ -29,35 +23,6 @@ customer_months as (
 reporting_window as (
 
     select * from {{ ref('int_reporting_window') }}
-
-),
-
-live_usage as (
-
-    select daily_usage.*
-
-    from daily_usage
-    left join customers
-        on daily_usage.customer_id = customers.customer_id
-    cross join reporting_window
-    where not coalesce(customers.is_test, false)
-        and daily_usage.usage_date <= reporting_window.as_of_date
-
-),
-
-monthly_usage as (
-
-    select
-        customer_id,
-        {{ month_of('usage_date') }} as month,
-        count(case when active_users > 0 then 1 end) as days_with_usage,
-        sum(active_users) as active_user_days,
-        sum(coalesce(usage_sessions, 0)) as total_sessions,
-        sum(coalesce(usage_events, 0)) as total_events,
-        sum(coalesce(key_feature_uses, 0)) as total_key_feature_uses
-
-    from live_usage
-    group by customer_id, {{ month_of('usage_date') }}
 
 ),
 

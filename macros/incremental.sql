@@ -1,0 +1,267 @@
+{#- Incremental models, rebuilt a month at a time.
+
+    An incremental model keeps one partition per month (its month column). Each run rebuilds
+    exactly the months that the raw data loaded since the model's last successful run can have
+    changed (`changed_months`), from the full history: a month is deleted and written again
+    whole, never patched. After a successful run the model's post-hook records its state in
+    intermediate._incremental_state: the raw load watermark (latest raw._load_log.loaded_at), the
+    reporting window (as_of) and a checksum of its code and every upstream node's code and seeds.
+    Without a recorded state, or when that checksum changed, the run rebuilds every month.
+
+    What makes a month "changed" is defined per domain:
+    - sessions (int_sessions_stitched, fct_touchpoints): months of sessions delivered or replaced
+      (old and new versions, from raw._replaced_rows); every month holding a session of a cookie
+      whose owner can have changed (cookies of changed sessions that carry a contact_id, of changed
+      contacts, of the sessions of changed contacts, and of contacts created between the old and
+      the new as_of); every month holding a session of a changed contact; sessions between the old
+      and the new as_of.
+    - usage (int_product_usage_monthly): months of usage rows delivered or replaced; every month
+      of a customer whose billing_customers row changed (test flag); days between the old and the
+      new as_of.
+
+    Strategy by engine (`incremental_config`): DuckDB `delete+insert` keyed on the month column,
+    after a pre-hook deletes the changed months (so a month left with no rows is emptied too);
+    Spark `insert_overwrite` partitioned by the month column (Parquet tables support only append
+    and insert_overwrite), whose pre-hook drops the changed months' partitions. -#}
+
+{% macro incremental_config(month_column, domain) -%}
+    {{ return(adapter.dispatch('incremental_config', 'saas_metrics')(month_column, domain)) }}
+{%- endmacro %}
+
+{#- What every engine shares: the month-level pre-hook, the state post-hook, fail on schema change. -#}
+{% macro incremental_common_config(month_column, domain) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'on_schema_change': 'fail',
+        'pre_hook': ["{{ saas_metrics.clear_changed_months('" ~ month_column ~ "', '" ~ domain ~ "') }}"],
+        'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
+    }) }}
+{%- endmacro %}
+
+{% macro default__incremental_config(month_column, domain) -%}
+    {%- set config = incremental_common_config(month_column, domain) -%}
+    {%- do config.update({'incremental_strategy': 'delete+insert', 'unique_key': month_column}) -%}
+    {{ return(config) }}
+{%- endmacro %}
+
+{% macro spark__incremental_config(month_column, domain) -%}
+    {%- set config = incremental_common_config(month_column, domain) -%}
+    {%- do config.update({'incremental_strategy': 'insert_overwrite', 'partition_by': [month_column]}) -%}
+    {{ return(config) }}
+{%- endmacro %}
+
+{#- A filter on the month column for the model's select: true on a full build, else the month is
+    one of the changed months. -#}
+{% macro incremental_months_filter(month_expr, domain) -%}
+    {#- changed_months reads the reporting window: declared at parse time, so dbt builds it first
+        (the raw tables it reads are not declared: they exist before any build, and a unit test
+        would otherwise need them as inputs) -#}
+    {%- set _ = ref('int_reporting_window') -%}
+    {#- a unit test has no relation of its own (`this` is none): it always tests the full build -#}
+    {%- if this is not none and is_incremental() -%}
+        {%- set state = incremental_state() -%}
+        {%- if state is none -%}
+            true
+        {%- else -%}
+            {{ month_expr }} in (select month from ({{ changed_months(domain, state) }}) as changed_months)
+        {%- endif -%}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: deletes the months this run rebuilds (every month when no usable state). -#}
+{% macro clear_changed_months(month_column, domain) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set state = incremental_state() -%}
+        {{ return(adapter.dispatch('clear_months', 'saas_metrics')(
+            month_column, none if state is none else changed_months(domain, state))) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__clear_months(month_column, months_sql) -%}
+    delete from {{ this }}
+    {%- if months_sql is not none %}
+    where {{ month_column }} in (select month from ({{ months_sql }}) as changed_months)
+    {%- endif %}
+{%- endmacro %}
+
+{% macro spark__clear_months(month_column, months_sql) -%}
+    {%- set query = 'select distinct ' ~ month_column ~ ' as month from ' ~ this -%}
+    {%- if months_sql is not none -%}
+        {%- set query = query ~ ' where ' ~ month_column ~ ' in (select month from (' ~ months_sql ~ ') as m)' -%}
+    {%- endif -%}
+    {%- for month in run_query(query).columns[0].values() -%}
+        {%- do run_query('alter table ' ~ this ~ " drop if exists partition (" ~ month_column ~ " = '" ~ month ~ "')") -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro incremental_state_relation() -%}
+    {{ return(api.Relation.create(database=this.database, schema='intermediate', identifier='_incremental_state')) }}
+{%- endmacro %}
+
+{% macro raw_relation(identifier) -%}
+    {{ return(source('raw', 'web_sessions').incorporate(path={'identifier': identifier})) }}
+{%- endmacro %}
+
+{#- Checksum of this model's code and of every node upstream of it (models, seeds, snapshots). -#}
+{% macro lineage_checksum() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set seen = [] -%}
+    {%- set frontier = [model.unique_id] -%}
+    {%- set checksums = [] -%}
+    {%- for _ in range(100) -%}
+        {%- if frontier | length > 0 -%}
+            {%- set node_id = frontier.pop(0) -%}
+            {%- if node_id not in seen -%}
+                {%- do seen.append(node_id) -%}
+                {%- set node = graph.nodes.get(node_id) -%}
+                {%- if node_id == model.unique_id -%}{%- set node = model -%}{%- endif -%}
+                {%- if node is not none -%}
+                    {%- do checksums.append(node_id ~ ':' ~ node.checksum.checksum) -%}
+                    {%- for parent in node.depends_on.nodes -%}{%- do frontier.append(parent) -%}{%- endfor -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(local_md5(checksums | sort | join('|'))) }}
+{%- endmacro %}
+
+{#- The state recorded by the model's last successful run, or none when a full rebuild is needed
+    (no state, older warehouse without raw._replaced_rows, changed code upstream, or no as_of yet
+    because raw held no billing record). -#}
+{% macro incremental_state() -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- if load_relation(incremental_state_relation()) is none
+        or load_relation(raw_relation('_replaced_rows')) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rows = run_query(
+        "select lineage_checksum, cast(as_of_ts as " ~ dbt.type_string() ~ "), cast(loaded_watermark as "
+        ~ dbt.type_string() ~ ") from " ~ incremental_state_relation() ~ " where model_name = '" ~ this.identifier
+        ~ "' order by recorded_at desc limit 1"
+    ).rows -%}
+    {%- if rows | length == 0 or rows[0][0] != lineage_checksum() or rows[0][1] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({'as_of_ts': rows[0][1], 'watermark': rows[0][2] or '1900-01-01 00:00:00'}) }}
+{%- endmacro %}
+
+{#- On-run-start: the state table, created once before any model runs (threads would race). -#}
+{% macro create_incremental_state() -%}
+    {%- if execute -%}
+        {%- set state = api.Relation.create(
+            database=(target.database if target.database is defined else none),
+            schema='intermediate',
+            identifier='_incremental_state'
+        ) -%}
+        {%- do run_query('create schema if not exists ' ~ state.without_identifier()) -%}
+        create table if not exists {{ state }} (
+            model_name {{ dbt.type_string() }},
+            lineage_checksum {{ dbt.type_string() }},
+            as_of_ts {{ dbt.type_timestamp() }},
+            loaded_watermark {{ dbt.type_timestamp() }},
+            recorded_at {{ dbt.type_timestamp() }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: the state of this successful run. -#}
+{% macro record_incremental_state() -%}
+    insert into {{ incremental_state_relation() }}
+    select
+        '{{ this.identifier }}',
+        '{{ lineage_checksum() }}',
+        (select max(as_of_ts) from {{ ref('int_reporting_window') }}),
+        (select max(loaded_at) from {{ raw_relation('_load_log') }}),
+        {{ dbt.current_timestamp() }}
+{%- endmacro %}
+
+{% macro json_text(column, field) -%}
+    {{ return(adapter.dispatch('json_text', 'saas_metrics')(column, field)) }}
+{%- endmacro %}
+
+{% macro default__json_text(column, field) -%}
+    get_json_object({{ column }}, '$.{{ field }}')
+{%- endmacro %}
+
+{% macro duckdb__json_text(column, field) -%}
+    json_extract_string({{ column }}, '$.{{ field }}')
+{%- endmacro %}
+
+{#- Rows of a raw table delivered (new or changed) since the watermark, and the earlier versions
+    they replaced: the given columns, cast to the given types. -#}
+{% macro raw_changes(table, columns, watermark) -%}
+    select {% for name, type in columns %}{{ name }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ source('raw', table) }}
+    where _loaded_at > cast('{{ watermark }}' as timestamp)
+
+    union all
+
+    select
+        {%- for name, type in columns %}
+        cast({{ json_text('row_values', name) }} as {{ type }}) as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ raw_relation('_replaced_rows') }}
+    where table_name = '{{ table }}'
+        and loaded_at > cast('{{ watermark }}' as timestamp)
+{%- endmacro %}
+
+{% macro changed_months(domain, state) -%}
+    {%- set old_ts = "cast('" ~ state.as_of_ts ~ "' as timestamp)" -%}
+    {%- set new_ts = '(select max(as_of_ts) from ' ~ ref('int_reporting_window') ~ ')' -%}
+    {%- set band_from = 'least(' ~ old_ts ~ ', ' ~ new_ts ~ ')' -%}
+    {%- set band_to = 'greatest(' ~ old_ts ~ ', ' ~ new_ts ~ ')' -%}
+    {%- if domain == 'sessions' -%}
+        {%- set sessions = source('raw', 'web_sessions') -%}
+        {%- set contacts = source('raw', 'crm_contacts') -%}
+        with changed_sessions as (
+            {{ raw_changes('web_sessions', [
+                ('session_id', dbt.type_string()), ('anonymous_id', dbt.type_string()),
+                ('contact_id', dbt.type_string()), ('started_at', dbt.type_timestamp())
+            ], state.watermark) }}
+        ),
+        changed_contacts as (
+            {{ raw_changes('crm_contacts', [
+                ('contact_id', dbt.type_string()), ('anonymous_id', dbt.type_string())
+            ], state.watermark) }}
+            union all
+            -- contacts that became (or stopped being) stitching candidates as as_of moved
+            select contact_id, anonymous_id
+            from {{ contacts }}
+            where created_at >= {{ band_from }} and created_at < {{ band_to }}
+        ),
+        changed_cookies as (
+            -- only a session that carries a contact_id is a stitching candidate for its cookie
+            select anonymous_id from changed_sessions where contact_id is not null
+            union
+            select anonymous_id from changed_contacts
+            union
+            select anonymous_id from {{ sessions }}
+            where contact_id in (select contact_id from changed_contacts)
+        )
+        select {{ month_of('started_at') }} as month from changed_sessions
+        union
+        select {{ month_of('started_at') }} as month from {{ sessions }}
+        where anonymous_id in (select anonymous_id from changed_cookies)
+            or contact_id in (select contact_id from changed_contacts)
+            or (started_at >= {{ band_from }} and started_at < {{ band_to }})
+    {%- elif domain == 'usage' -%}
+        {%- set usage = source('raw', 'product_usage_daily') -%}
+        with changed_usage as (
+            {{ raw_changes('product_usage_daily', [
+                ('customer_id', dbt.type_string()), ('usage_date', 'date')
+            ], state.watermark) }}
+        ),
+        changed_customers as (
+            {{ raw_changes('billing_customers', [('customer_id', dbt.type_string())], state.watermark) }}
+        )
+        select {{ month_of('usage_date') }} as month from changed_usage
+        union
+        select {{ month_of('usage_date') }} as month from {{ usage }}
+        where customer_id in (select customer_id from changed_customers)
+            or (usage_date >= cast({{ band_from }} as date) and usage_date < cast({{ band_to }} as date))
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('changed_months: unknown domain ' ~ domain) }}
+    {%- endif -%}
+{%- endmacro %}
