@@ -26,6 +26,7 @@ def build_and_publish(
     target: str = "duckdb",
     spark_dir: Path | None = None,
     full_refresh: bool = False,
+    target_path: Path | None = None,
 ) -> None:
     """Validates raw data, builds and tests every model, validates the marts, then publishes.
 
@@ -59,9 +60,18 @@ def build_and_publish(
             target="spark",
             spark_dir=spark_dir,
             full_refresh=full_refresh,
+            target_path=target_path,
         )
         return
-    build(work, as_of=as_of, dbt_vars=dbt_vars, select=select, exclude=exclude, full_refresh=full_refresh)
+    build(
+        work,
+        as_of=as_of,
+        dbt_vars=dbt_vars,
+        select=select,
+        exclude=exclude,
+        full_refresh=full_refresh,
+        target_path=target_path,
+    )
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
     publish(work, published)
