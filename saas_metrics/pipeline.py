@@ -42,36 +42,23 @@ def build_and_publish(
         from saas_metrics.quality import validate as run_suite
 
         run_suite(work, suite="raw", as_of=date.fromisoformat(as_of) if as_of else None)
+    options = {
+        "as_of": as_of,
+        "select": select,
+        "exclude": exclude,
+        "full_refresh": full_refresh,
+        "target_path": target_path,
+    }
     if target == "spark":
         from saas_metrics.spark import BOOKKEEPING_TABLES, export_raw, resolve_spark_dir
 
         spark_dir = resolve_spark_dir(spark_dir)
         written = export_raw(work, spark_dir)
-        dbt_vars = {
-            **(dbt_vars or {}),
-            "raw_parquet_bookkeeping_tables": [t for t in written if t in BOOKKEEPING_TABLES],
-        }
-        build(
-            work,
-            as_of=as_of,
-            dbt_vars=dbt_vars,
-            select=select,
-            exclude=exclude,
-            target="spark",
-            spark_dir=spark_dir,
-            full_refresh=full_refresh,
-            target_path=target_path,
-        )
+        bookkeeping = [t for t in written if t in BOOKKEEPING_TABLES]
+        spark_vars = {**(dbt_vars or {}), "raw_parquet_bookkeeping_tables": bookkeeping}
+        build(work, dbt_vars=spark_vars, target="spark", spark_dir=spark_dir, **options)
         return
-    build(
-        work,
-        as_of=as_of,
-        dbt_vars=dbt_vars,
-        select=select,
-        exclude=exclude,
-        full_refresh=full_refresh,
-        target_path=target_path,
-    )
+    build(work, dbt_vars=dbt_vars, **options)
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
     publish(work, published)
