@@ -107,21 +107,16 @@
 {#- Checksum of this model's code and of every node upstream of it (models, seeds, snapshots). -#}
 {% macro lineage_checksum() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set seen = [] -%}
-    {%- set frontier = [model.unique_id] -%}
+    {#- breadth-first over a list that grows as parents are found, each node once -#}
+    {%- set lineage = [model.unique_id] -%}
     {%- set checksums = [] -%}
-    {%- for _ in range(100) -%}
-        {%- if frontier | length > 0 -%}
-            {%- set node_id = frontier.pop(0) -%}
-            {%- if node_id not in seen -%}
-                {%- do seen.append(node_id) -%}
-                {%- set node = graph.nodes.get(node_id) -%}
-                {%- if node_id == model.unique_id -%}{%- set node = model -%}{%- endif -%}
-                {%- if node is not none -%}
-                    {%- do checksums.append(node_id ~ ':' ~ node.checksum.checksum) -%}
-                    {%- for parent in node.depends_on.nodes -%}{%- do frontier.append(parent) -%}{%- endfor -%}
-                {%- endif -%}
-            {%- endif -%}
+    {%- for node_id in lineage -%}
+        {%- set node = model if node_id == model.unique_id else graph.nodes.get(node_id) -%}
+        {%- if node is not none -%}
+            {%- do checksums.append(node_id ~ ':' ~ node.checksum.checksum) -%}
+            {%- for parent in node.depends_on.nodes if parent not in lineage -%}
+                {%- do lineage.append(parent) -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(local_md5(checksums | sort | join('|'))) }}

@@ -18,6 +18,23 @@ def public_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    """(column name, DuckDB data type) of schema.table, in table order."""
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+
+
+def select_list(columns: list[tuple[str, str]], timestamp_type: str) -> str:
+    """The columns, quoted, with every TIMESTAMP column cast to timestamp_type (keeping its name)."""
+    return ", ".join(
+        f"cast({qident(name)} as {timestamp_type}) as {qident(name)}" if dtype == "TIMESTAMP" else qident(name)
+        for name, dtype in columns
+    )
+
+
 def export_marts(database: Path, out_dir: Path, fmt: str = "parquet") -> list[Path]:
     """Writes marts.<table> to out_dir/<table>.<fmt>, reading the published file read-only."""
     if fmt not in ("parquet", "csv"):

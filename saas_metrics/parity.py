@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from saas_metrics.export import public_marts
+from saas_metrics.export import public_marts, select_list, table_columns
 from saas_metrics.loader import qident, qstr
 
 MONEY_TOLERANCE = Decimal("0.01")
@@ -75,11 +75,7 @@ def compare_marts(duckdb_database: Path, spark_dir: Path, max_examples: int = 5)
         con.execute("set TimeZone = 'UTC'")
         for mart in public_marts(con):
             diff = MartDiff(mart)
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                [mart],
-            ).fetchall()
+            columns = table_columns(con, "marts", mart)
             names = [name for name, _ in columns]
             kinds = [_kind(dtype) for _, dtype in columns]
             folder = spark_mart_folder(spark_dir, mart)
@@ -87,8 +83,10 @@ def compare_marts(duckdb_database: Path, spark_dir: Path, max_examples: int = 5)
                 diff.problems.append(f"no Spark table at {folder}")
                 diffs.append(diff)
                 continue
-            select_list = ", ".join(qident(name) for name in names)
-            left = con.execute(f"select {select_list} from marts.{qident(mart)}").fetchall()
+            # the same column list for both sides; Spark writes UTC instants, read back as the
+            # warehouse's UTC timestamps (a no-op cast on DuckDB's side)
+            columns_sql = select_list(columns, "timestamp")
+            left = con.execute(f"select {columns_sql} from marts.{qident(mart)}").fetchall()
             # a table partitioned by month (an incremental model) keeps its files in month= folders
             right_source = f"read_parquet({qstr(str(folder / '**' / '*.parquet'))}, hive_partitioning = true)"
             spark_columns = [d[0] for d in con.execute(f"select * from {right_source} limit 0").description]
@@ -97,12 +95,7 @@ def compare_marts(duckdb_database: Path, spark_dir: Path, max_examples: int = 5)
                 diff.problems.append(f"columns differ: duckdb {names} spark {spark_columns}")
                 diffs.append(diff)
                 continue
-            # Spark writes UTC instants; read them back as the warehouse's UTC timestamps.
-            spark_list = ", ".join(
-                f"cast({qident(name)} as timestamp)" if dtype == "TIMESTAMP" else qident(name)
-                for name, dtype in columns
-            )
-            right = con.execute(f"select {spark_list} from {right_source}").fetchall()
+            right = con.execute(f"select {columns_sql} from {right_source}").fetchall()
             if len(left) != len(right):
                 diff.problems.append(f"row count: duckdb {len(left)}, spark {len(right)}")
             left.sort(key=lambda row: _sort_key(row, kinds))

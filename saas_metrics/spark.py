@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from saas_metrics.contract import load_contract
+from saas_metrics.export import select_list, table_columns
 from saas_metrics.loader import qident, qstr
 
 SPARK_DIR_ENV = "SAAS_METRICS_SPARK_DIR"
@@ -62,20 +63,12 @@ def export_raw(database: Path, spark_dir: Path) -> list[str]:
                 if table in BOOKKEEPING_TABLES:
                     continue
                 raise FileNotFoundError(f"raw.{table} is not in {database}: run saas-metrics load first")
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'raw' and table_name = ? order by ordinal_position",
-                [table],
-            ).fetchall()
-            select_list = ", ".join(
-                f"cast({qident(name)} as timestamptz) as {qident(name)}" if dtype == "TIMESTAMP" else qident(name)
-                for name, dtype in columns
-            )
+            columns = select_list(table_columns(con, "raw", table), "timestamptz")
             folder = target_root / table
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             con.execute(
-                f"copy (select {select_list} from raw.{qident(table)}) "
+                f"copy (select {columns} from raw.{qident(table)}) "
                 f"to {qstr(str(folder / 'part-0.parquet'))} (format parquet)"
             )
             written.append(table)
