@@ -4,9 +4,10 @@ For each size it generates (or reuses) a simulated company, then measures, each 
 child process with the peak resident memory of the whole process tree sampled from /proc:
 - load: `saas-metrics load` of every table;
 - lower bound: DuckDB reading every raw table once (a full scan with an aggregate over every column);
-- build: `dbt build` of seeds and models, then `dbt test` (tests and unit tests), with the slowest models;
+- build: one `dbt build` (seeds, models, data tests; unit tests are left out as in production), with
+  the models' and the tests' execution times and the slowest models from dbt's run_results.json;
 - daily run: the last day of the simulated data is held back from the first load; it is then loaded
-  on its own and the models (incremental) and tests run again.
+  on its own and the same `dbt build` runs again (the incremental models rebuild changed months).
 It prints the ratios build / lower bound, daily run / full build and build-time growth between sizes.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from saas_metrics.contract import load_contract, project_dir
+from saas_metrics.dbt_runner import build_flags
 from saas_metrics.loader import qident
 
 
@@ -34,30 +37,29 @@ class Step:
 
 @dataclass
 class SizeResult:
+    """One size's measurements. A build is one `dbt build` process (seeds, models and data tests, as
+    `saas-metrics build` runs it); models and tests are dbt's own execution times of those nodes from
+    run_results.json, summed over the threads, so they add up to more than the wall-clock build."""
+
     customers: int
     months: int
     raw_rows: int = 0
     load: Step | None = None
+    load_reused: bool = False
     lower_bound: Step | None = None
-    models: Step | None = None
-    tests: Step | None = None
+    build: Step | None = None
+    model_seconds: float = 0.0
+    test_seconds: float = 0.0
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
     daily_load: Step | None = None
-    daily_models: Step | None = None
-    daily_tests: Step | None = None
+    daily_build: Step | None = None
+    daily_model_seconds: float = 0.0
+    daily_test_seconds: float = 0.0
     slowest_daily_models: list[tuple[str, float]] = field(default_factory=list)
 
     @property
-    def build_seconds(self) -> float:
-        return (self.models.seconds if self.models else 0) + (self.tests.seconds if self.tests else 0)
-
-    @property
-    def daily_seconds(self) -> float:
-        return sum(s.seconds for s in (self.daily_models, self.daily_tests) if s)
-
-    @property
     def steps(self) -> list[Step]:
-        candidates = (self.load, self.models, self.tests, self.daily_load, self.daily_models, self.daily_tests)
+        candidates = (self.load, self.build, self.daily_load, self.daily_build)
         return [s for s in candidates if s]
 
 
@@ -195,13 +197,16 @@ def split_last_day(data: Path, out: Path) -> tuple[Path, Path]:
     return initial, daily
 
 
-def _slowest(target: Path) -> list[tuple[str, float]]:
-    run_results = json.loads((target / "run_results.json").read_text())
-    timings = sorted(
-        ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in run_results["results"]),
-        key=lambda item: -item[1],
-    )
-    return [(name, round(seconds, 2)) for name, seconds in timings[:10]]
+def _node_times(target: Path) -> tuple[float, float, list[tuple[str, float]]]:
+    """(model seconds, test seconds, slowest ten models) of the last dbt run, from run_results.json."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    by_kind: dict[str, list[tuple[str, float]]] = {}
+    for r in results:
+        kind, *_, name = r["unique_id"].split(".")
+        by_kind.setdefault(kind, []).append((name, r["execution_time"]))
+    models = sorted(by_kind.get("model", []), key=lambda item: -item[1])
+    slowest = [(name, round(seconds, 2)) for name, seconds in models[:10]]
+    return sum(t for _, t in models), sum(t for _, t in by_kind.get("test", [])), slowest
 
 
 def _load(data: Path, database: Path) -> Step:
@@ -213,7 +218,7 @@ def _load(data: Path, database: Path) -> Step:
     )
 
 
-def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResult:
+def run_size(customers: int, months: int, workdir: Path, seed: int, reuse_load: bool = False) -> SizeResult:
     import duckdb
 
     from saas_metrics.generator import generate
@@ -230,8 +235,19 @@ def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResul
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
 
-    print("  load", flush=True)
-    result.load = _load(initial, database)
+    snapshot = database.with_name(f"bench_{customers}.loaded.duckdb")
+    snapshot_step = snapshot.with_suffix(".json")
+    if reuse_load and snapshot.exists() and snapshot_step.exists():
+        print(f"  load: reusing {snapshot} (load time from the run that made it)", flush=True)
+        shutil.copyfile(snapshot, database)
+        result.load = Step(**json.loads(snapshot_step.read_text()))
+        result.load_reused = True
+    else:
+        print("  load", flush=True)
+        result.load = _load(initial, database)
+        if reuse_load:
+            shutil.copyfile(database, snapshot)
+            snapshot_step.write_text(json.dumps(asdict(result.load)))
     with duckdb.connect(str(database), read_only=True) as con:
         result.raw_rows = sum(
             con.execute(f"select count(*) from raw.{qident(t)}").fetchone()[0] for t in load_contract()
@@ -246,17 +262,14 @@ def run_size(customers: int, months: int, workdir: Path, seed: int) -> SizeResul
     dbt = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
     common = ["--project-dir", str(project_dir()), "--profiles-dir", str(project_dir()), "--target-path", str(target)]
     env = {"SAAS_METRICS_DATABASE": str(database)}
-    models = [sys.executable, "-c", dbt, "build", "--resource-type", "seed", "--resource-type", "model", *common]
-    tests = [sys.executable, "-c", dbt, "test", *common]
+    build = [sys.executable, "-c", dbt, "build", *build_flags(), *common]
     print("  full build", flush=True)
-    result.models = measure(models, env=env)
-    result.slowest_models = _slowest(target)
-    result.tests = measure(tests, env=env)
+    result.build = measure(build, env=env)
+    result.model_seconds, result.test_seconds, result.slowest_models = _node_times(target)
     print("  daily run", flush=True)
     result.daily_load = _load(daily, database)
-    result.daily_models = measure(models, env=env)
-    result.slowest_daily_models = _slowest(target)
-    result.daily_tests = measure(tests, env=env)
+    result.daily_build = measure(build, env=env)
+    result.daily_model_seconds, result.daily_test_seconds, result.slowest_daily_models = _node_times(target)
     return result
 
 
@@ -267,35 +280,42 @@ def _fmt(step: Step | None) -> str:
 def report(results: list[SizeResult]) -> list[str]:
     lines = [
         "",
-        "size (customers)   raw rows      load                 lower bound          models               tests",
+        "size (customers)   raw rows  load                  lower bound          build (dbt build)    models     tests",
     ]
     for r in results:
         lines.append(
-            f"{r.customers:>16,}  {r.raw_rows:>11,}  {_fmt(r.load)}  {_fmt(r.lower_bound)}  "
-            f"{_fmt(r.models)}  {_fmt(r.tests)}"
+            f"{r.customers:>16,}  {r.raw_rows:>9,}  {_fmt(r.load)}{'*' if r.load_reused else ' '} "
+            f"{_fmt(r.lower_bound)}  {_fmt(r.build)}  {r.model_seconds:7.1f} s {r.test_seconds:7.1f} s"
         )
         lines.append(
-            f"{'daily run':>16}  {'':>11}  {_fmt(r.daily_load)}  {'':20}  {_fmt(r.daily_models)}  {_fmt(r.daily_tests)}"
+            f"{'daily run':>16}  {'':>9}  {_fmt(r.daily_load)}  {'':20}  {_fmt(r.daily_build)}  "
+            f"{r.daily_model_seconds:7.1f} s {r.daily_test_seconds:7.1f} s"
         )
+    lines.append("models, tests: dbt's execution time of those nodes, summed over its threads")
+    if any(r.load_reused for r in results):
+        lines.append("* load reused from an earlier run's snapshot (--reuse-load); its time is that run's")
     lines.append("")
     for r in results:
-        ratio = r.build_seconds / r.lower_bound.seconds if r.lower_bound and r.lower_bound.seconds else float("nan")
+        if not r.build:
+            continue
+        ratio = r.build.seconds / r.lower_bound.seconds if r.lower_bound and r.lower_bound.seconds else float("nan")
         lines.append(
-            f"{r.customers:,} customers: full build {r.build_seconds:.1f} s = {ratio:.1f} x the raw-scan lower bound; "
-            f"peak memory {max(s.peak_rss_mib for s in r.steps):.0f} MiB"
+            f"{r.customers:,} customers: full build {r.build.seconds:.1f} s = {ratio:.1f} x the raw-scan lower bound; "
+            f"peak memory {r.build.peak_rss_mib:.0f} MiB (build), "
+            f"{max(s.peak_rss_mib for s in r.steps):.0f} MiB (any step)"
         )
-        if r.daily_models and r.models:
+        if r.daily_build:
             lines.append(
-                f"  daily run (one day appended, incremental models + tests) {r.daily_seconds:.1f} s = "
-                f"{r.daily_seconds / r.build_seconds:.1%} of the full build; models alone "
-                f"{r.daily_models.seconds:.1f} s = {r.daily_models.seconds / r.models.seconds:.1%} of the full models"
+                f"  daily run (one day appended, then dbt build) {r.daily_build.seconds:.1f} s = "
+                f"{r.daily_build.seconds / r.build.seconds:.1%} of the full build; models alone "
+                f"{r.daily_model_seconds / r.model_seconds:.1%} of the full build's models"
             )
         lines.append("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_models))
         if r.slowest_daily_models:
             lines.append("  slowest in the daily run: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_daily_models))
-    ordered = sorted(results, key=lambda r: r.customers)
+    ordered = sorted((r for r in results if r.build), key=lambda r: r.customers)
     for small, large in zip(ordered, ordered[1:], strict=False):
-        growth = large.build_seconds / small.build_seconds
+        growth = large.build.seconds / small.build.seconds
         lines.append(
             f"build time {large.customers:,} / {small.customers:,} customers = {growth:.2f} "
             f"(customers x{large.customers / small.customers:.0f})"
@@ -303,12 +323,14 @@ def report(results: list[SizeResult]) -> list[str]:
     return lines
 
 
-def run_bench(customers: list[int], months: int, workdir: Path, seed: int, repeat: int = 1) -> list[SizeResult]:
+def run_bench(
+    customers: list[int], months: int, workdir: Path, seed: int, repeat: int = 1, reuse_load: bool = False
+) -> list[SizeResult]:
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for size in customers:
         print(f"size {size:,} customers", flush=True)
-        runs = [run_size(size, months, workdir, seed) for _ in range(repeat)]
+        runs = [run_size(size, months, workdir, seed, reuse_load) for _ in range(repeat)]
         results.append(_median_of(runs))
     for line in report(results):
         print(line)
@@ -333,12 +355,15 @@ def _median_of(runs: list[SizeResult]) -> SizeResult:
         months=first.months,
         raw_rows=first.raw_rows,
         load=median_step("load"),
+        load_reused=first.load_reused,
         lower_bound=median_step("lower_bound"),
-        models=median_step("models"),
-        tests=median_step("tests"),
+        build=median_step("build"),
+        model_seconds=statistics.median(r.model_seconds for r in runs),
+        test_seconds=statistics.median(r.test_seconds for r in runs),
         slowest_models=first.slowest_models,
         daily_load=median_step("daily_load"),
-        daily_models=median_step("daily_models"),
-        daily_tests=median_step("daily_tests"),
+        daily_build=median_step("daily_build"),
+        daily_model_seconds=statistics.median(r.daily_model_seconds for r in runs),
+        daily_test_seconds=statistics.median(r.daily_test_seconds for r in runs),
         slowest_daily_models=first.slowest_daily_models,
     )

@@ -80,6 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             target=args.target,
             spark_dir=Path(args.spark_dir) if args.spark_dir else None,
             full_refresh=args.full_refresh,
+            unit_tests=args.unit_tests,
         )
     except (BuildError, QualityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -148,7 +149,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from saas_metrics.bench import run_bench
 
-    run_bench(args.customers, args.months, Path(args.workdir), args.seed, args.repeat)
+    run_bench(args.customers, args.months, Path(args.workdir), args.seed, args.repeat, args.reuse_load)
     return 0
 
 
@@ -183,7 +184,7 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--as-of", type=_as_of, help="last complete day, YYYY-MM-DD (var as_of)")
     build_cmd.add_argument("--vars", type=_vars, help="dbt vars as a YAML mapping")
     build_cmd.add_argument("--select", nargs="+", help="dbt node selection")
-    build_cmd.add_argument("--exclude", nargs="+", help="dbt nodes to leave out (e.g. test_type:unit)")
+    build_cmd.add_argument("--exclude", nargs="+", help="dbt nodes to leave out (e.g. tag:finance)")
     build_cmd.add_argument(
         "--target",
         choices=["duckdb", "spark"],
@@ -202,6 +203,11 @@ def parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental models from scratch (needed after changing a macro)",
+    )
+    build_cmd.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run dbt's unit tests (they check the models' code, not the data; CI runs them)",
     )
     build_cmd.set_defaults(func=cmd_build)
 
@@ -244,6 +250,11 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--repeat", type=int, default=1, help="runs per size; medians are reported")
     bench.add_argument("--workdir", default="warehouse/bench", help="where data and databases go")
+    bench.add_argument(
+        "--reuse-load",
+        action="store_true",
+        help="keep a copy of each size's loaded warehouse and start from it next time instead of loading again",
+    )
     bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="generate, load and build a simulated company; print its headline numbers")

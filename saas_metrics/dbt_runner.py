@@ -75,6 +75,16 @@ def run_dbt(
         raise BuildError(f"dbt {' '.join(command)} failed against {where} (exit code {completed.returncode})")
 
 
+def build_flags(
+    exclude: Sequence[str] | None = None, full_refresh: bool = False, unit_tests: bool = False
+) -> list[str]:
+    """dbt build's selection flags for a production build: unit tests left out unless asked for."""
+    flags = ["--exclude", *exclude] if exclude else []
+    if not unit_tests:
+        flags += ["--exclude-resource-type", "unit_test"]
+    return flags + (["--full-refresh"] if full_refresh else [])
+
+
 def build(
     database: Path,
     as_of: str | None = None,
@@ -85,10 +95,13 @@ def build(
     spark_dir: Path | None = None,
     target_path: Path | None = None,
     full_refresh: bool = False,
+    unit_tests: bool = False,
 ) -> None:
-    """dbt build (models, seeds and tests); incremental models rebuild only changed months unless
-    full_refresh. With target "spark", the raw tables are read from the Parquet folders under
-    spark_dir (see saas_metrics.spark.export_raw)."""
+    """dbt build (models, seeds and data tests); incremental models rebuild only changed months unless
+    full_refresh. dbt's unit tests check the models' code on fixed inputs, not the warehouse's data,
+    so they run only when unit_tests is set (CI runs them all in tests/test_dbt_unit_tests.py).
+    With target "spark", the raw tables are read from the Parquet folders under spark_dir
+    (see saas_metrics.spark.export_raw)."""
     merged = dict(dbt_vars or {})
     if as_of:
         merged["as_of"] = as_of
@@ -96,7 +109,7 @@ def build(
         from saas_metrics.spark import raw_dir
 
         merged.setdefault("raw_parquet_dir", str(raw_dir(spark_dir)))
-    extra = (["--exclude", *exclude] if exclude else []) + (["--full-refresh"] if full_refresh else [])
+    extra = build_flags(exclude, full_refresh, unit_tests)
     run_dbt(
         ["build"],
         database,

@@ -27,6 +27,7 @@ def build_and_publish(
     spark_dir: Path | None = None,
     full_refresh: bool = False,
     target_path: Path | None = None,
+    unit_tests: bool = False,
 ) -> None:
     """Validates raw data, builds and tests every model, validates the marts, then publishes.
 
@@ -48,6 +49,7 @@ def build_and_publish(
         "exclude": exclude,
         "full_refresh": full_refresh,
         "target_path": target_path,
+        "unit_tests": unit_tests,
     }
     if target == "spark":
         from saas_metrics.spark import BOOKKEEPING_TABLES, export_raw, resolve_spark_dir

@@ -23,7 +23,7 @@ def build_warehouse(fixture_dir: Path, tmp_path: Path, as_of: str, vars: dict | 
     results = load_directory(Path(fixture_dir), database)
     rejected = {r.table: r.rows_rejected for r in results if r.rows_rejected}
     assert not rejected, f"fixture {fixture_dir} has rejected rows: {rejected}"
-    build(database, as_of=as_of, dbt_vars=vars, exclude=["test_type:unit"])
+    build(database, as_of=as_of, dbt_vars=vars)
     return database
 
 

@@ -208,7 +208,7 @@ def test_rebuilding_generated_data_gives_identical_marts(tmp_path):
     generate(data, customers=400, months=12, seed=5)
     database = tmp_path / "wh.duckdb"
     load_directory(data, database)
-    build(database, exclude=["test_type:unit"])
+    build(database)
     first = mart_hashes(database)
-    build(database, exclude=["test_type:unit"])
+    build(database)
     assert mart_hashes(database) == first
