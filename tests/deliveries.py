@@ -27,7 +27,7 @@ LATE = {
     "product_usage_daily": "hash(customer_id || usage_date::varchar) % 20 = 0 and month(usage_date) = 2",
     "crm_contacts": "hash(contact_id) % 20 = 0 and created_at >= timestamp '2023-05-01'",
 }
-INCREMENTAL_MODELS = ("int_sessions_stitched", "fct_touchpoints", "int_product_usage_monthly")
+INCREMENTAL_MODELS = ("fct_touchpoints", "int_product_usage_monthly")
 
 
 def _src(data: Path, table: str) -> str:

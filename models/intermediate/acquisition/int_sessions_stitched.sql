@@ -1,4 +1,6 @@
-{{ config(**incremental_config('session_month', 'sessions')) }}
+-- A view on every engine: fct_touchpoints, its only reader, stores the result month by month
+-- (incrementally), so a table here would be a second full copy of every session.
+{{ config(materialized='view') }}
 
 -- Every web session before as_of_ts with the contact it belongs to: its own contact_id, or, for
 -- an anonymous session, the contact its cookie was identified as (crm_contacts.anonymous_id, or
@@ -89,5 +91,3 @@ select
 from sessions_in_window
 left join cookie_owners
     on sessions_in_window.anonymous_id = cookie_owners.anonymous_id
--- an incremental run rebuilds only the months its new raw data can have changed (macros/incremental.sql)
-where {{ incremental_months_filter(month_of('sessions_in_window.started_at'), 'sessions') }}

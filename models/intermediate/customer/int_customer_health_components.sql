@@ -1,3 +1,6 @@
+-- A table, not a view: its key tests and the health mart would otherwise each recompute it.
+{{ config(materialized='table') }}
+
 -- The inputs of the customer health score, one row per active customer-month (MRR > 0 at the
 -- end of the month), each measured at the month-end instant (the first instant of the next
 -- month, or as_of_ts for the as_of month):

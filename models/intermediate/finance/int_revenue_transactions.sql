@@ -1,3 +1,6 @@
+-- A table, not a view: four marts and its key tests read it, each would otherwise recompute it.
+{{ config(materialized='table') }}
+
 -- One row per money movement on an invoice that the revenue metrics read: billed (the total of
 -- a finalised invoice, at created_at), collected (amount_paid of a paid invoice, at paid_at) and
 -- refunded (a refund, at its created_at), in the invoice's currency and in USD at the FX rate of

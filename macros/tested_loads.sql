@@ -1,0 +1,63 @@
+{#- Data tests on the raw tables check only the rows loaded since the last build that tested
+    everything and passed.
+
+    Raw tables are written only by `saas-metrics load`, which types and checks every value and
+    replaces an earlier row that has the same key, so rows already tested cannot change or become
+    duplicates of each other: only the rows loaded since can fail. intermediate._tested_loads
+    keeps the load watermark (latest raw._load_log.loaded_at) of every complete build or test
+    run (no --select or --exclude) in which no node failed or was skipped; every test defined in
+    models/sources/ reads the rows with a later _loaded_at (dbt_project.yml, `where`).
+    A `--full-refresh` run forgets the watermarks, so it tests every raw row again. -#}
+
+{% macro tested_loads_relation() -%}
+    {{ return(api.Relation.create(
+        database=(target.database if target.database is defined else none),
+        schema='intermediate',
+        identifier='_tested_loads'
+    )) }}
+{%- endmacro %}
+
+{#- On-run-start: the table, created once before any test runs; emptied by --full-refresh. -#}
+{% macro create_tested_loads() -%}
+    {%- if execute -%}
+        {%- set relation = tested_loads_relation() -%}
+        {%- do run_query('create schema if not exists ' ~ relation.without_identifier()) -%}
+        {%- do run_query(
+            'create table if not exists ' ~ relation ~ ' (loaded_watermark ' ~ dbt.type_timestamp()
+            ~ ', recorded_at ' ~ dbt.type_timestamp() ~ ')'
+        ) -%}
+        {%- if flags.FULL_REFRESH -%}
+            {%- do run_query(saas_metrics.delete_all_rows(relation)) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_all_rows(relation) -%}
+    {{ return(adapter.dispatch('delete_all_rows', 'saas_metrics')(relation)) }}
+{%- endmacro %}
+
+{% macro default__delete_all_rows(relation) -%}
+    insert overwrite table {{ relation }} select * from {{ relation }} where false
+{%- endmacro %}
+
+{% macro duckdb__delete_all_rows(relation) -%}
+    delete from {{ relation }}
+{%- endmacro %}
+
+{#- On-run-end: records the watermark when this run tested every raw row it could fail on. -#}
+{% macro record_tested_loads(results) -%}
+    {%- if execute and flags.WHICH in ('build', 'test') -%}
+        {%- set args = invocation_args_dict -%}
+        {%- set unfinished = [] -%}
+        {%- for result in results if result.status in ('error', 'fail', 'skipped', 'runtime error') -%}
+            {%- do unfinished.append(result.node.unique_id) -%}
+        {%- endfor -%}
+        {%- set tests_ran = results | selectattr('node.resource_type', 'equalto', 'test') | list | length -%}
+        {%- if not args.get('select') and not args.get('exclude') and unfinished | length == 0 and tests_ran > 0 -%}
+            {%- do run_query(
+                'insert into ' ~ tested_loads_relation() ~ ' select max(loaded_at), ' ~ dbt.current_timestamp()
+                ~ ' from ' ~ raw_relation('_load_log')
+            ) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
