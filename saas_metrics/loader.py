@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,11 +162,59 @@ def _typed_expr(col: Column, raw: str) -> str:
     raise ValueError(col.type)
 
 
-def _reason_exprs(table: Table, currencies: str) -> list[str]:
+# Parquet column types (as DuckDB names them) read as they are, without a round trip through text.
+_INTEGER_TYPES = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT"}
+TYPED_SOURCES: dict[str, set[str]] = {
+    "varchar": {"VARCHAR"},
+    "bigint": _INTEGER_TYPES,
+    "integer": _INTEGER_TYPES,
+    "double": {"DOUBLE", "FLOAT"} | _INTEGER_TYPES,
+    "boolean": {"BOOLEAN"},
+    "timestamp": {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"},
+    "date": {"DATE"},
+}
+
+
+def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
+    """The contract value of a Parquet column whose type already fits (see TYPED_SOURCES).
+
+    The same value the text path gives for the same delivery: strings trimmed, empty as null,
+    currency upper- and billing interval lower-cased; integers out of the contract type's range,
+    NaN and infinite doubles are null (and so rejected); zoned timestamps converted to UTC.
+    """
+    if col.type == "varchar":
+        text = f"nullif(trim({src}), '')"
+        if col.name == "currency":
+            return f"upper({text})"
+        return f"lower({text})" if col.name in LOWERCASE_COLUMNS else text
+    if col.type in ("bigint", "integer"):
+        return f"try_cast({src} as {col.sql_type})"
+    if col.type == "double":
+        return f"case when isfinite(cast({src} as double)) then cast({src} as double) end"
+    if col.type == "timestamp" and src_type == "TIMESTAMP WITH TIME ZONE":
+        return f"timezone('UTC', {src})"
+    return f"cast({src} as {col.sql_type})"
+
+
+def _source_present(col: Column, src: str) -> str:
+    return f"nullif(trim({src}), '') is not null" if col.type == "varchar" else f"{src} is not null"
+
+
+def _text_present(raw: str) -> str:
+    return f"nullif(trim({raw}), '') is not null"
+
+
+def _reason_exprs(
+    table: Table, currencies: str, raw_of: Callable[[Column], str], present_of: Callable[[Column], str]
+) -> list[str]:
+    """SQL expressions, one per rule, each the rejection reason of a row or null.
+
+    raw_of gives a column's delivered value as text (quoted in a reason), present_of whether the
+    row delivered a value for it.
+    """
     reasons = []
     for col in table.columns:
-        raw, typed = qident(f"_raw_{col.name}"), qident(col.name)
-        present = f"nullif(trim({raw}), '') is not null"
+        raw, typed, present = raw_of(col), qident(col.name), present_of(col)
         label = f"column {col.name}"
         reasons.append(
             f"case when {present} and {typed} is null then '{label}: cannot parse ' || {raw} || ' as {col.type}' end"
@@ -257,6 +306,70 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label:
         con.execute("drop table if exists _csv_reject_scans")
 
 
+def typed_parquet_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Path, mapping: dict[str, str]):
+    """{contract column: Parquet type} when every column the file delivers already has a type that fits
+    the contract (TYPED_SOURCES), so the file can be read without a round trip through text; else None."""
+    if path.suffix.lower() != ".parquet":
+        return None
+    described = dict(
+        (row[0], row[1]) for row in con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()
+    )
+    types = {}
+    for col in table.columns:
+        if col.name in mapping:
+            source_type = described[mapping[col.name]]
+            fits = source_type in TYPED_SOURCES[col.type] or (
+                col.type == "double" and source_type.startswith("DECIMAL")
+            )
+            if not fits:
+                return None
+            types[col.name] = source_type
+    return types
+
+
+def _check_typed_file(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    label: str,
+    mapping: dict[str, str],
+    types: dict[str, str],
+    currencies: str,
+) -> None:
+    """Appends a typed Parquet file's rows, with their rejection reasons, straight to _checked."""
+    names = ", ".join(qident(c) for c in table.column_names)
+
+    def src(col: Column) -> str:
+        return qident("_src_" + col.name)
+
+    sources = ", ".join(
+        f"{qident(mapping[c.name]) if c.name in mapping else 'null'} as {src(c)}" for c in table.columns
+    )
+    typed = ", ".join(
+        f"{_source_typed_expr(c, src(c), types[c.name]) if c.name in mapping else 'null'} as {qident(c.name)}"
+        for c in table.columns
+    )
+    reasons = ", ".join(
+        _reason_exprs(table, currencies, lambda c: f"cast({src(c)} as varchar)", lambda c: _source_present(c, src(c)))
+    )
+    try:
+        con.execute(
+            f"""
+            insert into _checked
+            with delivered as (
+                select file_row_number + 1 as _row_number, {sources} from {_reader(path)}
+            ),
+            typed as (
+                select *, {typed} from delivered
+            )
+            select {qstr(label)}, _row_number, {names}, list_filter([{reasons}], lambda r: r is not null)
+            from typed
+            """
+        )
+    except duckdb.Error as exc:
+        raise LoadError(f"{path}: cannot read as a parquet file for table {table.name}: {exc}") from exc
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -264,6 +377,8 @@ def load_table(
     load_id: str,
     loaded_at: datetime,
 ) -> TableLoadResult:
+    """Loads one table's files: typed Parquet columns are read as they are, anything else as text
+    typed by the contract; every row is checked against the same rules either way."""
     result = TableLoadResult(table=table.name, files=[label for _, label, _ in files])
     raw_cols = ", ".join(f"{qident('_raw_' + c.name)} VARCHAR" for c in table.columns)
     con.execute(f"create or replace temp table _incoming (_source_file VARCHAR, _row_number BIGINT, {raw_cols})")
@@ -271,19 +386,37 @@ def load_table(
         "create or replace temp table _bad_lines "
         "(_source_file VARCHAR, line_number BIGINT, reason VARCHAR, raw_values VARCHAR)"
     )
-    for path, label, mapping in files:
-        if mapping is not None:
-            _stage_file(con, table, path, label, mapping)
-
+    typed_cols = ", ".join(f"{qident(c.name)} {c.sql_type}" for c in table.columns)
+    con.execute(
+        f"create or replace temp table _checked "
+        f"(_source_file VARCHAR, _row_number BIGINT, {typed_cols}, _reasons VARCHAR[])"
+    )
     currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
+    typed_files = []
+    for path, label, mapping in files:
+        if mapping is None:
+            continue
+        types = typed_parquet_columns(con, table, path, mapping)
+        if types is None:
+            _stage_file(con, table, path, label, mapping)
+        else:
+            _check_typed_file(con, table, path, label, mapping, types, currencies)
+            typed_files.append((path, label, mapping))
+
     typed = ", ".join(f"{_typed_expr(c, qident('_raw_' + c.name))} as {qident(c.name)}" for c in table.columns)
-    reasons = ", ".join(_reason_exprs(table, currencies))
-    raw_struct = ", ".join(f"{qident(c.name)} := _incoming.{qident('_raw_' + c.name)}" for c in table.columns)
+    reasons = ", ".join(
+        _reason_exprs(
+            table,
+            currencies,
+            lambda c: qident("_raw_" + c.name),
+            lambda c: _text_present(qident("_raw_" + c.name)),
+        )
+    )
     names = ", ".join(qident(c) for c in table.column_names)
     # typed values and reasons only: the raw text stays in _incoming for the few rejected rows
     con.execute(
         f"""
-        create or replace temp table _checked as
+        insert into _checked
         with typed as (
             select *, {typed} from _incoming
         )
@@ -292,6 +425,25 @@ def load_table(
         """
     )
     _mark_duplicate_keys(con, table)
+    # the delivered values of rejected rows: from the text staged for text files, from the file itself
+    # (by row number) for typed Parquet files
+    delivered = [
+        "select _source_file, _row_number, to_json(struct_pack("
+        + ", ".join(f"{qident(c.name)} := {qident('_raw_' + c.name)}" for c in table.columns)
+        + "))::varchar as raw_values from _incoming"
+    ]
+    for path, label, mapping in typed_files:
+        struct = ", ".join(
+            f"{qident(c.name)} := cast({qident(mapping[c.name])} as varchar)"
+            if c.name in mapping
+            else f"{qident(c.name)} := null::varchar"
+            for c in table.columns
+        )
+        delivered.append(
+            f"select {qstr(label)}, file_row_number + 1, to_json(struct_pack({struct}))::varchar from {_reader(path)} "
+            f"where file_row_number + 1 in (select _row_number from _checked "
+            f"where _source_file = {qstr(label)} and len(_reasons) > 0)"
+        )
     con.execute(
         f"""
         insert into {REJECTS_TABLE}
@@ -299,11 +451,11 @@ def load_table(
             select {qstr(load_id)} as load_id, ?::timestamp as loaded_at, {qstr(table.name)} as table_name,
                    _checked._source_file as source_file, _checked._row_number as row_number,
                    null::bigint as line_number, array_to_string(_checked._reasons, '; ') as reason,
-                   to_json(struct_pack({raw_struct}))::varchar as raw_values
+                   delivered.raw_values
             from _checked
-            inner join _incoming
-                on _checked._source_file = _incoming._source_file
-                and _checked._row_number = _incoming._row_number
+            inner join ({" union all ".join(delivered)}) as delivered (_source_file, _row_number, raw_values)
+                on _checked._source_file = delivered._source_file
+                and _checked._row_number = delivered._row_number
             where len(_checked._reasons) > 0
             union all
             select {qstr(load_id)}, ?::timestamp, {qstr(table.name)}, _source_file, null::bigint, line_number,

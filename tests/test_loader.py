@@ -310,3 +310,98 @@ def test_cli_load_error_exit_code(src, db, capsys):
     write(src, "fx_rates.csv", "rate_date,usd_per_unit\n2024-01-01,1.1\n")
     assert main(["load", str(src), "--database", str(db)]) == 2
     assert "fx_rates.csv" in capsys.readouterr().err
+
+
+# Rows for typed Parquet and for CSV: every rule of the contract that a typed value can break.
+TYPED_DELIVERY = {
+    "fx_rates": """
+        select * from (values
+            (date '2024-01-01', 'eur', 1.1::double),
+            (date '2024-01-02', ' EUR ', 'nan'::double),
+            (date '2024-01-03', 'EUR', 'inf'::double),
+            (date '2024-01-04', 'EUR', -2.0::double),
+            (date '2024-01-05', 'XXX', 1.0::double),
+            (date '2024-01-06', null, 1.0::double),
+            (null, 'GBP', 1.3::double),
+            (date '2024-01-07', 'GBP', 1.25::double),
+            (date '2024-01-07', 'GBP', 1.26::double)
+        ) as t (rate_date, currency, usd_per_unit)
+    """,
+    "billing_subscription_item_history": """
+        select * from (values
+            ('si_1', 'sub_1', 'p_1', 2, 10.0::double, null::bigint,
+             timestamptz '2024-01-01 09:00:00+02', null::timestamptz),
+            ('si_2', 'sub_1', 'p_1', -1, null, null, timestamptz '2024-01-01 00:00:00+00', null),
+            ('si_3', 'sub_1', 'p_1', 1, 150.0, null, timestamptz '2024-01-01 00:00:00+00', null),
+            ('si_4', 'sub_1', 'p_1', 1, null, 500, null, null),
+            ('  ', 'sub_1', 'p_1', 1, null, null, timestamptz '2024-02-01 00:00:00+00', null),
+            ('si_6', 'sub_1', 'p_1', 3000000000, null, null, timestamptz '2024-03-01 00:00:00+00',
+             timestamptz '2024-04-01 00:00:00+00')
+        ) as t (subscription_item_id, subscription_id, price_id, quantity, discount_percent, discount_amount,
+                valid_from, valid_to)
+    """,
+}
+
+
+def _deliver(folder: Path, fmt: str) -> None:
+    folder.mkdir()
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        for table, sql in TYPED_DELIVERY.items():
+            options = "format parquet" if fmt == "parquet" else "format csv, header true"
+            con.execute(f"copy ({sql}) to '{folder / table}.{fmt}' ({options})")
+
+
+def test_typed_parquet_is_read_as_it_is_and_checked_like_text(tmp_path):
+    _deliver(tmp_path / "parquet", "parquet")
+    _deliver(tmp_path / "csv", "csv")
+    with duckdb.connect() as con:
+        items = tmp_path / "parquet" / "billing_subscription_item_history.parquet"
+        quantity = con.execute(f"select typeof(quantity) from read_parquet('{items}')").fetchone()[0]
+    assert quantity == "BIGINT"  # an integer column wider than the contract's: read typed, range-checked
+    results = {}
+    for fmt in ("parquet", "csv"):
+        database = tmp_path / f"{fmt}.duckdb"
+        results[fmt] = by_table(load_directory(tmp_path / fmt, database))
+    for table in TYPED_DELIVERY:
+        parquet, csv = results["parquet"][table], results["csv"][table]
+        assert (parquet.rows_read, parquet.rows_loaded, parquet.rows_rejected) == (
+            csv.rows_read,
+            csv.rows_loaded,
+            csv.rows_rejected,
+        )
+        columns = ", ".join(c.name for c in load_contract()[table].columns)
+        loaded = {
+            fmt: rows(tmp_path / f"{fmt}.duckdb", f"select {columns} from raw.{table} order by all")
+            for fmt in ("parquet", "csv")
+        }
+        assert loaded["parquet"] == loaded["csv"] and loaded["parquet"]
+        reasons = {fmt: [r[1:4] for r in rejects(tmp_path / f"{fmt}.duckdb", table)] for fmt in ("parquet", "csv")}
+        assert reasons["parquet"] == reasons["csv"]
+
+    fx = rejects(tmp_path / "parquet.duckdb", "fx_rates")
+    assert [(r[1], r[3]) for r in fx] == [
+        (2, "column usd_per_unit: cannot parse nan as double"),
+        (3, "column usd_per_unit: cannot parse inf as double"),
+        (4, "column usd_per_unit: -2.0 is not > 0"),
+        (5, "column currency: XXX is not an ISO 4217 currency code"),
+        (6, "column currency: null in a non-null column"),
+        (7, "column rate_date: null in a non-null column"),
+        (8, "primary key (rate_date, currency) = (2024-01-07, GBP) repeated within this delivery"),
+        (9, "primary key (rate_date, currency) = (2024-01-07, GBP) repeated within this delivery"),
+    ]
+    # the delivered values of a rejected row, read back from the Parquet file
+    assert json.loads(fx[0][4]) == {"rate_date": "2024-01-02", "currency": " EUR ", "usd_per_unit": "nan"}
+    items = {r[1]: r[3] for r in rejects(tmp_path / "parquet.duckdb", "billing_subscription_item_history")}
+    assert items == {
+        2: "column quantity: -1 is not >= 0",
+        3: "column discount_percent: 150.0 is not within 0..100",
+        4: "column valid_from: null in a non-null column",
+        5: "column subscription_item_id: null in a non-null column",
+        6: "column quantity: cannot parse 3000000000 as integer",
+    }
+    # a zoned timestamp lands in UTC
+    assert rows(
+        tmp_path / "parquet.duckdb",
+        "select valid_from from raw.billing_subscription_item_history where subscription_item_id = 'si_1'",
+    ) == [(datetime(2024, 1, 1, 7, 0),)]
