@@ -27,21 +27,9 @@
             ~ ', recorded_at ' ~ dbt.type_timestamp() ~ ')'
         ) -%}
         {%- if flags.FULL_REFRESH -%}
-            {%- do run_query(saas_metrics.delete_all_rows(relation)) -%}
+            {%- do run_query('truncate table ' ~ relation) -%}
         {%- endif -%}
     {%- endif -%}
-{%- endmacro %}
-
-{% macro delete_all_rows(relation) -%}
-    {{ return(adapter.dispatch('delete_all_rows', 'saas_metrics')(relation)) }}
-{%- endmacro %}
-
-{% macro default__delete_all_rows(relation) -%}
-    insert overwrite table {{ relation }} select * from {{ relation }} where false
-{%- endmacro %}
-
-{% macro duckdb__delete_all_rows(relation) -%}
-    delete from {{ relation }}
 {%- endmacro %}
 
 {#- On-run-end: records the watermark when this run tested every raw row it could fail on. -#}
