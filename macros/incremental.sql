@@ -33,7 +33,10 @@
     {{ return({
         'materialized': 'incremental',
         'on_schema_change': 'fail',
-        'pre_hook': ["{{ saas_metrics.clear_changed_months('" ~ month_column ~ "', '" ~ domain ~ "') }}"],
+        'pre_hook': [
+            "{{ saas_metrics.record_rebuilt_months('" ~ domain ~ "') }}",
+            "{{ saas_metrics.clear_changed_months('" ~ month_column ~ "') }}",
+        ],
         'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
     }) }}
 {%- endmacro %}
@@ -51,31 +54,54 @@
 {%- endmacro %}
 
 {#- A filter on the month column for the model's select: true on a full build, else the month is
-    one of the changed months. -#}
+    one of the months this run rebuilds (recorded by the pre-hook record_rebuilt_months). -#}
 {% macro incremental_months_filter(month_expr, domain) -%}
     {#- changed_months reads the reporting window: declared at parse time, so dbt builds it first
         (the raw tables it reads are not declared: they exist before any build, and a unit test
         would otherwise need them as inputs) -#}
     {%- set _ = ref('int_reporting_window') -%}
     {#- a unit test has no relation of its own (`this` is none): it always tests the full build -#}
-    {%- if this is not none and is_incremental() -%}
-        {%- set state = incremental_state() -%}
-        {%- if state is none -%}
-            true
-        {%- else -%}
-            {{ month_expr }} in (select month from ({{ changed_months(domain, state) }}) as changed_months)
-        {%- endif -%}
+    {%- if this is not none and is_incremental() and incremental_state() is not none -%}
+        {{ month_expr }} in ({{ rebuilt_months_sql(this.identifier) }})
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
+{#- The months the model's latest run rebuilt (a null month: every month), as a query. -#}
+{% macro rebuilt_months_sql(model_name) -%}
+    select month from {{ rebuilt_months_relation() }}
+    where model_name = '{{ model_name }}'
+        and recorded_at = (
+            select max(recorded_at) from {{ rebuilt_months_relation() }} where model_name = '{{ model_name }}'
+        )
+{%- endmacro %}
+
+{#- Pre-hook: records the months this run rebuilds, computed once for the run: the changed months
+    of the domain, or a single null month (every month) when no usable state. Appended, never
+    updated (Spark's Parquet tables cannot delete rows): readers take the latest run's rows. The
+    model's data tests read the same rows, so they test the months the run rewrote. -#}
+{% macro record_rebuilt_months(domain) -%}
+    {%- if execute -%}
+        {%- set state = incremental_state() if is_incremental() else none -%}
+        insert into {{ rebuilt_months_relation() }}
+        select '{{ this.identifier }}', month, {{ dbt.current_timestamp() }}
+        from (
+            {%- if state is none %}
+            select cast(null as date) as month
+            {%- else %}
+            select cast(month as date) as month from ({{ changed_months(domain, state) }}) as changed_months
+            {%- endif %}
+        ) as rebuilt
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook: deletes the months this run rebuilds (every month when no usable state). -#}
-{% macro clear_changed_months(month_column, domain) -%}
+{% macro clear_changed_months(month_column) -%}
     {%- if execute and is_incremental() -%}
         {%- set state = incremental_state() -%}
         {{ return(adapter.dispatch('clear_months', 'saas_metrics')(
-            month_column, none if state is none else changed_months(domain, state))) }}
+            month_column, none if state is none else rebuilt_months_sql(this.identifier))) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -98,6 +124,14 @@
 
 {% macro incremental_state_relation() -%}
     {{ return(api.Relation.create(database=this.database, schema='intermediate', identifier='_incremental_state')) }}
+{%- endmacro %}
+
+{% macro rebuilt_months_relation() -%}
+    {{ return(api.Relation.create(
+        database=(target.database if target.database is defined else none),
+        schema='intermediate',
+        identifier='_rebuilt_months'
+    )) }}
 {%- endmacro %}
 
 {% macro raw_relation(identifier) -%}
@@ -142,7 +176,8 @@
     {{ return({'as_of_ts': rows[0][1], 'watermark': rows[0][2] or '1900-01-01 00:00:00'}) }}
 {%- endmacro %}
 
-{#- On-run-start: the state table, created once before any model runs (threads would race). -#}
+{#- On-run-start: the state and rebuilt-months tables, created once before any model runs (threads
+    would race). -#}
 {% macro create_incremental_state() -%}
     {%- if execute -%}
         {%- set state = api.Relation.create(
@@ -151,6 +186,10 @@
             identifier='_incremental_state'
         ) -%}
         {%- do run_query('create schema if not exists ' ~ state.without_identifier()) -%}
+        {%- do run_query(
+            'create table if not exists ' ~ state.incorporate(path={'identifier': '_rebuilt_months'})
+            ~ ' (model_name ' ~ dbt.type_string() ~ ', month date, recorded_at ' ~ dbt.type_timestamp() ~ ')'
+        ) -%}
         create table if not exists {{ state }} (
             model_name {{ dbt.type_string() }},
             lineage_checksum {{ dbt.type_string() }},
@@ -259,4 +298,35 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error('changed_months: unknown domain ' ~ domain) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A data test on an incremental model reads the rows of the months its latest run rebuilt
+    (every row after a full build): the test's `where` is `__rebuilt_months__(<month column>)`,
+    which this override of dbt's get_where_subquery expands (custom macros cannot be called in a
+    test's configuration, which is rendered when the project is parsed). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- set marker = '__rebuilt_months__(' -%}
+        {%- if where.startswith(marker) and where.endswith(')') -%}
+            {%- set where = in_rebuilt_months(relation.identifier, where[marker | length:-1]) -%}
+        {%- endif -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+{% macro in_rebuilt_months(model_name, month_column) -%}
+    {%- set months = rebuilt_months_relation() -%}
+    exists (
+        select 1 from {{ months }} as rebuilt
+        where rebuilt.model_name = '{{ model_name }}'
+            and rebuilt.recorded_at = (
+                select max(recorded_at) from {{ months }} where model_name = '{{ model_name }}'
+            )
+            and (rebuilt.month is null or rebuilt.month = {{ month_column }})
+    )
 {%- endmacro %}

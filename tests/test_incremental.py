@@ -37,6 +37,24 @@ def public_marts(database: Path) -> dict[str, list[tuple]]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
+def assert_rebuilt_some_months(database) -> None:
+    """The latest run of each incremental model recorded the months it rebuilt (not the every-month
+    marker of a full build), and they are months the model holds."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        for name, month in (("fct_touchpoints", "touch_month"), ("int_product_usage_monthly", "month")):
+            schema = "marts" if name.startswith("fct_") else "intermediate"
+            rebuilt = {
+                row[0]
+                for row in con.execute(
+                    "select month from intermediate._rebuilt_months where model_name = ? and recorded_at = "
+                    "(select max(recorded_at) from intermediate._rebuilt_months where model_name = ?)",
+                    [name, name],
+                ).fetchall()
+            }
+            stored = {row[0] for row in con.execute(f"select distinct {month} from {schema}.{name}").fetchall()}
+            assert None not in rebuilt and rebuilt and rebuilt <= stored, (name, rebuilt, stored)
+
+
 def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
     data = tmp_path / "generated"
     generate(data, customers=200, months=5, seed=3, fmt="parquet")
@@ -51,10 +69,14 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
         build_models(database, tmp_path / f"target_{number}")
         if number == 1:
             continue
-        # the build was incremental: the compiled models filter on the changed months
+        # the build was incremental: the compiled models filter on the months the run rebuilt, and
+        # their data tests read those months
         for name in INCREMENTAL_MODELS:
             compiled = next((tmp_path / f"target_{number}" / "compiled").rglob(f"{name}.sql")).read_text()
-            assert "changed_months" in compiled, name
+            assert "_rebuilt_months" in compiled, name
+        assert_rebuilt_some_months(database)
+        touchpoint_tests = (tmp_path / f"target_{number}" / "compiled").rglob("*_fct_touchpoints_*.sql")
+        assert all("_rebuilt_months" in path.read_text() for path in touchpoint_tests)
         full = tmp_path / f"full_refresh_{number}.duckdb"
         shutil.copyfile(database, full)
         build_models(full, tmp_path / f"target_full_{number}", full_refresh=True)
