@@ -122,16 +122,22 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{% macro incremental_state_relation() -%}
-    {{ return(api.Relation.create(database=this.database, schema='intermediate', identifier='_incremental_state')) }}
-{%- endmacro %}
-
-{% macro rebuilt_months_relation() -%}
+{#- The project's bookkeeping tables (incremental state, rebuilt months, tested loads) live in the
+    intermediate schema of the target's database. -#}
+{% macro bookkeeping_relation(identifier) -%}
     {{ return(api.Relation.create(
         database=(target.database if target.database is defined else none),
         schema='intermediate',
-        identifier='_rebuilt_months'
+        identifier=identifier
     )) }}
+{%- endmacro %}
+
+{% macro incremental_state_relation() -%}
+    {{ return(bookkeeping_relation('_incremental_state')) }}
+{%- endmacro %}
+
+{% macro rebuilt_months_relation() -%}
+    {{ return(bookkeeping_relation('_rebuilt_months')) }}
 {%- endmacro %}
 
 {% macro raw_relation(identifier) -%}
@@ -180,14 +186,10 @@
     would race). -#}
 {% macro create_incremental_state() -%}
     {%- if execute -%}
-        {%- set state = api.Relation.create(
-            database=(target.database if target.database is defined else none),
-            schema='intermediate',
-            identifier='_incremental_state'
-        ) -%}
+        {%- set state = incremental_state_relation() -%}
         {%- do run_query('create schema if not exists ' ~ state.without_identifier()) -%}
         {%- do run_query(
-            'create table if not exists ' ~ state.incorporate(path={'identifier': '_rebuilt_months'})
+            'create table if not exists ' ~ rebuilt_months_relation()
             ~ ' (model_name ' ~ dbt.type_string() ~ ', month date, recorded_at ' ~ dbt.type_timestamp() ~ ')'
         ) -%}
         create table if not exists {{ state }} (

@@ -10,11 +10,7 @@
     A `--full-refresh` run forgets the watermarks, so it tests every raw row again. -#}
 
 {% macro tested_loads_relation() -%}
-    {{ return(api.Relation.create(
-        database=(target.database if target.database is defined else none),
-        schema='intermediate',
-        identifier='_tested_loads'
-    )) }}
+    {{ return(bookkeeping_relation('_tested_loads')) }}
 {%- endmacro %}
 
 {#- On-run-start: the table, created once before any test runs; emptied by --full-refresh. -#}

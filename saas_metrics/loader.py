@@ -235,6 +235,11 @@ def _reason_exprs(
     return reasons
 
 
+def joined_reasons(reasons: str) -> str:
+    """One text of every non-null reason, '; '-separated, or null when the row broke no rule."""
+    return f"nullif(array_to_string(list_filter([{reasons}], lambda r: r is not null), '; '), '')"
+
+
 def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Adds the duplicate-key reason to every row of _checked whose primary key repeats in this delivery."""
     pk = table.primary_key
@@ -249,8 +254,8 @@ def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         parts = " || ', ' || ".join(f"_checked.{qident(k)}::varchar" for k in pk)
         match = " and ".join(f"_checked.{qident(k)} = _duplicate_keys.{qident(k)}" for k in pk)
         con.execute(
-            f"update _checked set _reasons = list_append(_reasons, "
-            f"'primary key ({', '.join(pk)}) = (' || {parts} || ') repeated within this delivery') "
+            f"update _checked set _reasons = coalesce(_reasons || '; ', '') || "
+            f"'primary key ({', '.join(pk)}) = (' || {parts} || ') repeated within this delivery' "
             f"from _duplicate_keys where {match}"
         )
     con.execute("drop table _duplicate_keys")
@@ -362,7 +367,7 @@ def _check_typed_file(
             typed as (
                 select *, {typed} from delivered
             )
-            select {qstr(label)}, _row_number, {names}, list_filter([{reasons}], lambda r: r is not null)
+            select {qstr(label)}, _row_number, {names}, {joined_reasons(reasons)}
             from typed
             """
         )
@@ -389,7 +394,7 @@ def load_table(
     typed_cols = ", ".join(f"{qident(c.name)} {c.sql_type}" for c in table.columns)
     con.execute(
         f"create or replace temp table _checked "
-        f"(_source_file VARCHAR, _row_number BIGINT, {typed_cols}, _reasons VARCHAR[])"
+        f"(_source_file VARCHAR, _row_number BIGINT, {typed_cols}, _reasons VARCHAR)"
     )
     currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
     typed_files = []
@@ -420,7 +425,7 @@ def load_table(
         with typed as (
             select *, {typed} from _incoming
         )
-        select _source_file, _row_number, {names}, list_filter([{reasons}], lambda r: r is not null) as _reasons
+        select _source_file, _row_number, {names}, {joined_reasons(reasons)} as _reasons
         from typed
         """
     )
@@ -442,7 +447,7 @@ def load_table(
         delivered.append(
             f"select {qstr(label)}, file_row_number + 1, to_json(struct_pack({struct}))::varchar from {_reader(path)} "
             f"where file_row_number + 1 in (select _row_number from _checked "
-            f"where _source_file = {qstr(label)} and len(_reasons) > 0)"
+            f"where _source_file = {qstr(label)} and _reasons is not null)"
         )
     con.execute(
         f"""
@@ -450,13 +455,13 @@ def load_table(
         select * from (
             select {qstr(load_id)} as load_id, ?::timestamp as loaded_at, {qstr(table.name)} as table_name,
                    _checked._source_file as source_file, _checked._row_number as row_number,
-                   null::bigint as line_number, array_to_string(_checked._reasons, '; ') as reason,
+                   null::bigint as line_number, _checked._reasons as reason,
                    delivered.raw_values
             from _checked
             inner join ({" union all ".join(delivered)}) as delivered (_source_file, _row_number, raw_values)
                 on _checked._source_file = delivered._source_file
                 and _checked._row_number = delivered._row_number
-            where len(_checked._reasons) > 0
+            where _checked._reasons is not null
             union all
             select {qstr(load_id)}, ?::timestamp, {qstr(table.name)}, _source_file, null::bigint, line_number,
                    reason, raw_values
@@ -475,7 +480,7 @@ def load_table(
     )
     con.execute("drop table _incoming")
     (checked_rows, rejected_rows) = con.execute(
-        "select count(*), count(*) filter (where len(_reasons) > 0) from _checked"
+        "select count(*), count(*) filter (where _reasons is not null) from _checked"
     ).fetchone()
     (bad_lines,) = con.execute("select count(*) from _bad_lines").fetchone()
     result.rows_read = checked_rows + bad_lines
@@ -484,24 +489,28 @@ def load_table(
 
     # Rows that are new or differ from what the warehouse holds replace the earlier delivery.
     target = f"raw.{qident(table.name)}"
-    matches = " and ".join(f"c.{qident(n)} is not distinct from t.{qident(n)}" for n in table.column_names)
-    con.execute(
-        f"""
-        create or replace temp table _changed as
-        select c.* from (select {names}, _source_file from _checked where len(_reasons) = 0) as c
-        anti join (select {names} from {target}) as t on {matches}
-        """
-    )
-    pk_match = " and ".join(f"{target}.{qident(k)} = _changed.{qident(k)}" for k in table.primary_key)
-    old_struct = ", ".join(f"{qident(n)} := {target}.{qident(n)}" for n in table.column_names)
-    con.execute(
-        f"insert into {REPLACED_TABLE} select ?, ?::timestamp, {qstr(table.name)}, "
-        f"to_json(struct_pack({old_struct}))::varchar from {target} semi join _changed on {pk_match}",
-        [load_id, loaded_at],
-    )
-    con.execute(f"delete from {target} using _changed where {pk_match}")
-    con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from _changed", [loaded_at])
-    (result.rows_changed,) = con.execute("select count(*) from _changed").fetchone()
+    valid = f"select {names}, _source_file from _checked where _reasons is null"
+    (stored_rows,) = con.execute(f"select count(*) from {target}").fetchone()
+    if stored_rows == 0:
+        # a first delivery: every valid row is new, nothing to compare with or replace
+        con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from ({valid})", [loaded_at])
+        result.rows_changed = result.rows_loaded
+    else:
+        matches = " and ".join(f"c.{qident(n)} is not distinct from t.{qident(n)}" for n in table.column_names)
+        con.execute(
+            f"create or replace temp table _changed as "
+            f"select c.* from ({valid}) as c anti join (select {names} from {target}) as t on {matches}"
+        )
+        pk_match = " and ".join(f"{target}.{qident(k)} = _changed.{qident(k)}" for k in table.primary_key)
+        old_struct = ", ".join(f"{qident(n)} := {target}.{qident(n)}" for n in table.column_names)
+        con.execute(
+            f"insert into {REPLACED_TABLE} select ?, ?::timestamp, {qstr(table.name)}, "
+            f"to_json(struct_pack({old_struct}))::varchar from {target} semi join _changed on {pk_match}",
+            [load_id, loaded_at],
+        )
+        con.execute(f"delete from {target} using _changed where {pk_match}")
+        con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from _changed", [loaded_at])
+        (result.rows_changed,) = con.execute("select count(*) from _changed").fetchone()
     con.execute(
         f"insert into {LOAD_LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
