@@ -321,9 +321,11 @@
     {{ return(relation) }}
 {%- endmacro %}
 
+{#- No record at all (a warehouse built before months were recorded): every row. -#}
 {% macro in_rebuilt_months(model_name, month_column) -%}
     {%- set months = rebuilt_months_relation() -%}
-    exists (
+    not exists (select 1 from {{ months }} where model_name = '{{ model_name }}')
+    or exists (
         select 1 from {{ months }} as rebuilt
         where rebuilt.model_name = '{{ model_name }}'
             and rebuilt.recorded_at = (

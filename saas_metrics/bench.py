@@ -330,11 +330,20 @@ def run_bench(
     results = []
     for size in customers:
         print(f"size {size:,} customers", flush=True)
-        runs = [run_size(size, months, workdir, seed, reuse_load) for _ in range(repeat)]
+        try:
+            runs = [run_size(size, months, workdir, seed, reuse_load) for _ in range(repeat)]
+        except RuntimeError as exc:
+            # a size that fails (out of memory or disk) is reported; the sizes measured are kept
+            print(f"  size {size:,} failed: {exc}", flush=True)
+            continue
         results.append(_median_of(runs))
-    for line in report(results):
-        print(line)
-    (workdir / "bench_results.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+        for line in report(results[-1:]):
+            print(line, flush=True)
+        (workdir / "bench_results.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    if len(results) > 1:
+        print("\nall sizes:")
+        for line in report(results):
+            print(line)
     return results
 
 
