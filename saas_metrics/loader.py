@@ -251,11 +251,10 @@ def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
     (duplicates,) = con.execute("select count(*) from _duplicate_keys").fetchone()
     if duplicates:
-        parts = " || ', ' || ".join(f"_checked.{qident(k)}::varchar" for k in pk)
         match = " and ".join(f"_checked.{qident(k)} = _duplicate_keys.{qident(k)}" for k in pk)
+        reason = _duplicate_key_reason(table, "_checked")
         con.execute(
-            f"update _checked set _reasons = coalesce(_reasons || '; ', '') || "
-            f"'primary key ({', '.join(pk)}) = (' || {parts} || ') repeated within this delivery' "
+            f"update _checked set _reasons = coalesce(_reasons || '; ', '') || {reason} "
             f"from _duplicate_keys where {match}"
         )
     con.execute("drop table _duplicate_keys")
@@ -332,16 +331,12 @@ def typed_parquet_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Pa
     return types
 
 
-def _check_typed_file(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    path: Path,
-    label: str,
-    mapping: dict[str, str],
-    types: dict[str, str],
-    currencies: str,
-) -> None:
-    """Appends a typed Parquet file's rows, with their rejection reasons, straight to _checked."""
+def _typed_select(
+    table: Table, path: Path, label: str, mapping: dict[str, str], types: dict[str, str], currencies: str
+) -> str:
+    """A typed Parquet file's rows as the loader checks them: _source_file, _row_number, the contract
+    columns, _reasons (null for a valid row) and _raw_values (the delivered values as JSON text, for
+    the rejected rows)."""
     names = ", ".join(qident(c) for c in table.column_names)
 
     def src(col: Column) -> str:
@@ -357,22 +352,107 @@ def _check_typed_file(
     reasons = ", ".join(
         _reason_exprs(table, currencies, lambda c: f"cast({src(c)} as varchar)", lambda c: _source_present(c, src(c)))
     )
-    try:
-        con.execute(
-            f"""
-            insert into _checked
-            with delivered as (
-                select file_row_number + 1 as _row_number, {sources} from {_reader(path)}
-            ),
-            typed as (
-                select *, {typed} from delivered
-            )
-            select {qstr(label)}, _row_number, {names}, {joined_reasons(reasons)}
-            from typed
-            """
+    delivered = ", ".join(
+        f"{qident(c.name)} := cast({src(c)} as varchar)" if c.name in mapping else f"{qident(c.name)} := null::varchar"
+        for c in table.columns
+    )
+    return f"""
+        with delivered as (
+            select file_row_number + 1 as _row_number, {sources} from {_reader(path)}
+        ),
+        typed as (
+            select *, {typed} from delivered
         )
+        select {qstr(label)} as _source_file, _row_number, {names}, {joined_reasons(reasons)} as _reasons,
+               to_json(struct_pack({delivered}))::varchar as _raw_values
+        from typed
+    """
+
+
+def _insert_new_rejects(
+    con: duckdb.DuckDBPyConnection, table: Table, load_id: str, loaded_at: datetime, rejected: str
+) -> None:
+    """Adds to raw._rejects the rows of `rejected` (source_file, row_number, line_number, reason,
+    raw_values) that an earlier load of the same file has not recorded already."""
+    con.execute(
+        f"""
+        insert into {REJECTS_TABLE}
+        select {qstr(load_id)}, ?::timestamp, {qstr(table.name)}, new_rejects.*
+        from ({rejected}) as new_rejects (source_file, row_number, line_number, reason, raw_values)
+        where not exists (
+            select 1 from {REJECTS_TABLE} as old
+            where old.table_name = {qstr(table.name)}
+              and old.source_file = new_rejects.source_file
+              and old.row_number is not distinct from new_rejects.row_number
+              and old.line_number is not distinct from new_rejects.line_number
+              and old.raw_values is not distinct from new_rejects.raw_values
+        )
+        """,
+        [loaded_at],
+    )
+
+
+def _duplicate_key_reason(table: Table, alias: str) -> str:
+    pk = table.primary_key
+    parts = " || ', ' || ".join(f"{alias}.{qident(k)}::varchar" for k in pk)
+    return f"'primary key ({', '.join(pk)}) = (' || {parts} || ') repeated within this delivery'"
+
+
+def _load_first_typed_delivery(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    files: list[tuple[Path, str, dict[str, str], dict[str, str]]],
+    load_id: str,
+    loaded_at: datetime,
+    result: TableLoadResult,
+    currencies: str,
+) -> None:
+    """A table's first delivery, all typed Parquet: rows stream from the files into the raw table
+    and into raw._rejects, checked by the same rules as any load, without holding a copy of them.
+
+    The files are read three times (keys repeated within the delivery, valid rows, rejected rows)
+    instead of being staged: the largest tables' first load would otherwise need tens of GB of
+    temporary space.
+    """
+    checked = " union all ".join(
+        f"({_typed_select(table, path, label, mapping, types, currencies)})" for path, label, mapping, types in files
+    )
+    pk = table.primary_key
+    keys = ", ".join(qident(k) for k in pk)
+    present = " and ".join(f"{qident(k)} is not null" for k in pk)
+    con.execute(
+        f"create or replace temp table _duplicate_keys as select {keys} from ({checked}) as c "
+        f"where {present} group by {keys} having count(*) > 1"
+    )
+    match = " and ".join(f"c.{qident(k)} = d.{qident(k)}" for k in pk)
+    flagged = (
+        f"select c.* replace (case when d.{qident(pk[0])} is null then c._reasons "
+        f"else coalesce(c._reasons || '; ', '') || {_duplicate_key_reason(table, 'c')} end as _reasons) "
+        f"from ({checked}) as c left join _duplicate_keys as d on {match}"
+    )
+    names = ", ".join(qident(c) for c in table.column_names)
+    try:
+        (loaded,) = con.execute(
+            f"insert into raw.{qident(table.name)} select {names}, ?::timestamp, _source_file "
+            f"from ({flagged}) as f where _reasons is null",
+            [loaded_at],
+        ).fetchone()
+        _insert_new_rejects(
+            con,
+            table,
+            load_id,
+            loaded_at,
+            f"select _source_file, _row_number, null::bigint, _reasons, _raw_values from ({flagged}) as f "
+            "where _reasons is not null",
+        )
+        paths = ", ".join(qstr(str(path)) for path, *_ in files)
+        (read,) = con.execute(f"select coalesce(sum(num_rows), 0) from parquet_file_metadata([{paths}])").fetchone()
     except duckdb.Error as exc:
-        raise LoadError(f"{path}: cannot read as a parquet file for table {table.name}: {exc}") from exc
+        raise LoadError(f"{table.name}: cannot read its parquet files {', '.join(result.files)}: {exc}") from exc
+    con.execute("drop table _duplicate_keys")
+    result.rows_read, result.rows_loaded = read, loaded
+    result.rows_rejected = read - loaded
+    result.rows_changed = loaded
 
 
 def load_table(
@@ -385,6 +465,45 @@ def load_table(
     """Loads one table's files: typed Parquet columns are read as they are, anything else as text
     typed by the contract; every row is checked against the same rules either way."""
     result = TableLoadResult(table=table.name, files=[label for _, label, _ in files])
+    currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
+    target = f"raw.{qident(table.name)}"
+    delivered = [(path, label, mapping) for path, label, mapping in files if mapping is not None]
+    typed_files = [
+        (path, label, mapping, typed_parquet_columns(con, table, path, mapping)) for path, label, mapping in delivered
+    ]
+    (stored_rows,) = con.execute(f"select count(*) from {target}").fetchone()
+    if typed_files and stored_rows == 0 and all(types is not None for *_, types in typed_files):
+        _load_first_typed_delivery(con, table, typed_files, load_id, loaded_at, result, currencies)
+    else:
+        _load_staged(con, table, typed_files, load_id, loaded_at, result, currencies, stored_rows)
+    con.execute(
+        f"insert into {LOAD_LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            loaded_at,
+            table.name,
+            ", ".join(result.files),
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            result.rows_changed,
+        ],
+    )
+    return result
+
+
+def _load_staged(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    files: list[tuple[Path, str, dict[str, str], dict[str, str] | None]],
+    load_id: str,
+    loaded_at: datetime,
+    result: TableLoadResult,
+    currencies: str,
+    stored_rows: int,
+) -> None:
+    """Checks every row into the temporary table _checked (text files staged as text first), then
+    replaces the stored rows that the valid ones change."""
     raw_cols = ", ".join(f"{qident('_raw_' + c.name)} VARCHAR" for c in table.columns)
     con.execute(f"create or replace temp table _incoming (_source_file VARCHAR, _row_number BIGINT, {raw_cols})")
     con.execute(
@@ -396,17 +515,20 @@ def load_table(
         f"create or replace temp table _checked "
         f"(_source_file VARCHAR, _row_number BIGINT, {typed_cols}, _reasons VARCHAR)"
     )
-    currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
-    typed_files = []
-    for path, label, mapping in files:
-        if mapping is None:
-            continue
-        types = typed_parquet_columns(con, table, path, mapping)
+    names = ", ".join(qident(c) for c in table.column_names)
+    typed_selects = {}
+    for path, label, mapping, types in files:
         if types is None:
             _stage_file(con, table, path, label, mapping)
-        else:
-            _check_typed_file(con, table, path, label, mapping, types, currencies)
-            typed_files.append((path, label, mapping))
+            continue
+        typed_selects[label] = _typed_select(table, path, label, mapping, types, currencies)
+        try:
+            con.execute(
+                f"insert into _checked select _source_file, _row_number, {names}, _reasons "
+                f"from ({typed_selects[label]}) as typed"
+            )
+        except duckdb.Error as exc:
+            raise LoadError(f"{path}: cannot read as a parquet file for table {table.name}: {exc}") from exc
 
     typed = ", ".join(f"{_typed_expr(c, qident('_raw_' + c.name))} as {qident(c.name)}" for c in table.columns)
     reasons = ", ".join(
@@ -417,7 +539,6 @@ def load_table(
             lambda c: _text_present(qident("_raw_" + c.name)),
         )
     )
-    names = ", ".join(qident(c) for c in table.column_names)
     # typed values and reasons only: the raw text stays in _incoming for the few rejected rows
     con.execute(
         f"""
@@ -432,51 +553,33 @@ def load_table(
     _mark_duplicate_keys(con, table)
     # the delivered values of rejected rows: from the text staged for text files, from the file itself
     # (by row number) for typed Parquet files
-    delivered = [
+    values = [
         "select _source_file, _row_number, to_json(struct_pack("
         + ", ".join(f"{qident(c.name)} := {qident('_raw_' + c.name)}" for c in table.columns)
-        + "))::varchar as raw_values from _incoming"
+        + "))::varchar from _incoming"
     ]
-    for path, label, mapping in typed_files:
-        struct = ", ".join(
-            f"{qident(c.name)} := cast({qident(mapping[c.name])} as varchar)"
-            if c.name in mapping
-            else f"{qident(c.name)} := null::varchar"
-            for c in table.columns
-        )
-        delivered.append(
-            f"select {qstr(label)}, file_row_number + 1, to_json(struct_pack({struct}))::varchar from {_reader(path)} "
-            f"where file_row_number + 1 in (select _row_number from _checked "
-            f"where _source_file = {qstr(label)} and _reasons is not null)"
-        )
-    con.execute(
+    values += [
+        f"select _source_file, _row_number, _raw_values from ({select}) as typed "
+        f"where _row_number in (select _row_number from _checked "
+        f"where _source_file = {qstr(label)} and _reasons is not null)"
+        for label, select in typed_selects.items()
+    ]
+    _insert_new_rejects(
+        con,
+        table,
+        load_id,
+        loaded_at,
         f"""
-        insert into {REJECTS_TABLE}
-        select * from (
-            select {qstr(load_id)} as load_id, ?::timestamp as loaded_at, {qstr(table.name)} as table_name,
-                   _checked._source_file as source_file, _checked._row_number as row_number,
-                   null::bigint as line_number, _checked._reasons as reason,
-                   delivered.raw_values
-            from _checked
-            inner join ({" union all ".join(delivered)}) as delivered (_source_file, _row_number, raw_values)
-                on _checked._source_file = delivered._source_file
-                and _checked._row_number = delivered._row_number
-            where _checked._reasons is not null
-            union all
-            select {qstr(load_id)}, ?::timestamp, {qstr(table.name)}, _source_file, null::bigint, line_number,
-                   reason, raw_values
-            from _bad_lines
-        ) as new_rejects
-        where not exists (
-            select 1 from {REJECTS_TABLE} as old
-            where old.table_name = {qstr(table.name)}
-              and old.source_file = new_rejects.source_file
-              and old.row_number is not distinct from new_rejects.row_number
-              and old.line_number is not distinct from new_rejects.line_number
-              and old.raw_values is not distinct from new_rejects.raw_values
-        )
+        select _checked._source_file, _checked._row_number, null::bigint, _checked._reasons, delivered.raw_values
+        from _checked
+        inner join ({" union all ".join(values)}) as delivered (_source_file, _row_number, raw_values)
+            on _checked._source_file = delivered._source_file
+            and _checked._row_number = delivered._row_number
+        where _checked._reasons is not null
+        union all
+        select _source_file, null::bigint, line_number, reason, raw_values
+        from _bad_lines
         """,
-        [loaded_at, loaded_at],
     )
     con.execute("drop table _incoming")
     (checked_rows, rejected_rows) = con.execute(
@@ -490,9 +593,8 @@ def load_table(
     # Rows that are new or differ from what the warehouse holds replace the earlier delivery.
     target = f"raw.{qident(table.name)}"
     valid = f"select {names}, _source_file from _checked where _reasons is null"
-    (stored_rows,) = con.execute(f"select count(*) from {target}").fetchone()
     if stored_rows == 0:
-        # a first delivery: every valid row is new, nothing to compare with or replace
+        # nothing stored to compare with or replace: every valid row is new
         con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from ({valid})", [loaded_at])
         result.rows_changed = result.rows_loaded
     else:
@@ -511,22 +613,8 @@ def load_table(
         con.execute(f"delete from {target} using _changed where {pk_match}")
         con.execute(f"insert into {target} select {names}, ?::timestamp, _source_file from _changed", [loaded_at])
         (result.rows_changed,) = con.execute("select count(*) from _changed").fetchone()
-    con.execute(
-        f"insert into {LOAD_LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            load_id,
-            loaded_at,
-            table.name,
-            ", ".join(result.files),
-            result.rows_read,
-            result.rows_loaded,
-            result.rows_rejected,
-            result.rows_changed,
-        ],
-    )
     for temp in ("_incoming", "_bad_lines", "_checked", "_changed"):
         con.execute(f"drop table if exists {temp}")
-    return result
 
 
 def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
