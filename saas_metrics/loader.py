@@ -240,15 +240,20 @@ def joined_reasons(reasons: str) -> str:
     return f"nullif(array_to_string(list_filter([{reasons}], lambda r: r is not null), '; '), '')"
 
 
+def _find_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> None:
+    """The temp table _duplicate_keys: every primary key that occurs more than once in `rows`."""
+    keys = ", ".join(qident(k) for k in table.primary_key)
+    present = " and ".join(f"{qident(k)} is not null" for k in table.primary_key)
+    con.execute(
+        f"create or replace temp table _duplicate_keys as select {keys} from {rows} "
+        f"where {present} group by {keys} having count(*) > 1"
+    )
+
+
 def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Adds the duplicate-key reason to every row of _checked whose primary key repeats in this delivery."""
     pk = table.primary_key
-    keys = ", ".join(qident(k) for k in pk)
-    present = " and ".join(f"{qident(k)} is not null" for k in pk)
-    con.execute(
-        f"create or replace temp table _duplicate_keys as select {keys} from _checked "
-        f"where {present} group by {keys} having count(*) > 1"
-    )
+    _find_duplicate_keys(con, table, "_checked")
     (duplicates,) = con.execute("select count(*) from _duplicate_keys").fetchone()
     if duplicates:
         match = " and ".join(f"_checked.{qident(k)} = _duplicate_keys.{qident(k)}" for k in pk)
@@ -418,12 +423,7 @@ def _load_first_typed_delivery(
         f"({_typed_select(table, path, label, mapping, types, currencies)})" for path, label, mapping, types in files
     )
     pk = table.primary_key
-    keys = ", ".join(qident(k) for k in pk)
-    present = " and ".join(f"{qident(k)} is not null" for k in pk)
-    con.execute(
-        f"create or replace temp table _duplicate_keys as select {keys} from ({checked}) as c "
-        f"where {present} group by {keys} having count(*) > 1"
-    )
+    _find_duplicate_keys(con, table, f"({checked}) as c")
     match = " and ".join(f"c.{qident(k)} = d.{qident(k)}" for k in pk)
     flagged = (
         f"select c.* replace (case when d.{qident(pk[0])} is null then c._reasons "
