@@ -98,10 +98,14 @@ def _reader(path: Path) -> str:
     )
 
 
+def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    """{column name: DuckDB type} of a Parquet file, in file order."""
+    return {row[0]: row[1] for row in con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()}
+
+
 def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     if path.suffix.lower() == ".parquet":
-        described = con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()
-        return [r[0] for r in described]
+        return list(parquet_schema(con, path))
     return csv_header(path)[0]
 
 
@@ -320,9 +324,7 @@ def typed_parquet_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Pa
     the contract (TYPED_SOURCES), so the file can be read without a round trip through text; else None."""
     if path.suffix.lower() != ".parquet":
         return None
-    described = dict(
-        (row[0], row[1]) for row in con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()
-    )
+    described = parquet_schema(con, path)
     types = {}
     for col in table.columns:
         if col.name in mapping:
