@@ -22,12 +22,6 @@ touchpoints as (
 
 ),
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 stage_order as (
 
     select * from {{ ref('funnel_stages') }}
@@ -65,8 +59,7 @@ first_entries as (
     from entries
     inner join stage_order
         on entries.funnel_stage = stage_order.funnel_stage
-    cross join reporting_window
-    where entries.entered_at < reporting_window.as_of_ts
+    where entries.entered_at < {{ reporting_window_bound('as_of_ts') }}
     group by entries.contact_id, entries.funnel_stage, stage_order.stage_rank
 
 ),

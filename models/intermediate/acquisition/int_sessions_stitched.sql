@@ -1,6 +1,8 @@
--- A view on every engine: fct_touchpoints, its only reader, stores the result month by month
--- (incrementally), so a table here would be a second full copy of every session.
-{{ config(materialized='view') }}
+-- Compiled into fct_touchpoints, its only reader, which stores the result month by month
+-- (incrementally): a table here would be a second full copy of every session, and as a part of
+-- its reader's query the reporting window is a constant (macros/reporting_window.sql). A table on
+-- Spark, like every intermediate model there.
+{{ config(materialized='table' if target.type == 'spark' else 'ephemeral') }}
 
 -- Every web session before as_of_ts with the contact it belongs to: its own contact_id, or, for
 -- an anonymous session, the contact its cookie was identified as (crm_contacts.anonymous_id, or
@@ -15,15 +17,18 @@ sessions as (
 
 ),
 
-contacts as (
+-- the sessions that carry a contact, read apart from `sessions`: DuckDB stores a CTE that is read
+-- twice whole before either reader runs, which would hold every session in memory at once
+identified_sessions as (
 
-    select * from {{ ref('stg_crm__contacts') }}
+    select * from {{ ref('stg_web__sessions') }}
+    where contact_id is not null
 
 ),
 
-reporting_window as (
+contacts as (
 
-    select * from {{ ref('int_reporting_window') }}
+    select * from {{ ref('stg_crm__contacts') }}
 
 ),
 
@@ -32,8 +37,7 @@ sessions_in_window as (
     select sessions.*
 
     from sessions
-    cross join reporting_window
-    where sessions.started_at < reporting_window.as_of_ts
+    where sessions.started_at < {{ reporting_window_bound('as_of_ts') }}
 
 ),
 
@@ -49,11 +53,11 @@ cookie_candidates as (
     union
 
     select
-        anonymous_id,
-        contact_id
+        identified_sessions.anonymous_id,
+        identified_sessions.contact_id
 
-    from sessions_in_window
-    where contact_id is not null
+    from identified_sessions
+    where identified_sessions.started_at < {{ reporting_window_bound('as_of_ts') }}
 
 ),
 
@@ -66,9 +70,8 @@ cookie_owners as (
     from cookie_candidates
     inner join contacts
         on cookie_candidates.contact_id = contacts.contact_id
-    cross join reporting_window
     -- a contact created after the reporting window does not exist yet as of as_of
-    where contacts.created_at < reporting_window.as_of_ts
+    where contacts.created_at < {{ reporting_window_bound('as_of_ts') }}
     group by cookie_candidates.anonymous_id
 
 )

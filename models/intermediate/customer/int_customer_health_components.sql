@@ -152,23 +152,37 @@ latest_nps as (
 
 ),
 
+-- each invoice's span of month-end instants at which it is past due: after its due date and, for
+-- a paid invoice, until it was paid (only invoices whose span is not empty); the months are the
+-- few dozen of the reporting window, so no invoice meets every other month of its customer
+past_due_spans as (
+
+    select
+        customer_id,
+        created_at + interval {{ payment_terms_days }} day as due_at,
+        case when invoice_status = 'paid' then coalesce(paid_at, created_at) end as settled_at
+
+    from invoices
+    where invoice_status in ('open', 'uncollectible')
+        or (
+            invoice_status = 'paid'
+            and coalesce(paid_at, created_at) > created_at + interval {{ payment_terms_days }} day
+        )
+
+),
+
 past_due_invoices as (
 
     select
-        active_customer_months.customer_id,
-        active_customer_months.month,
+        past_due_spans.customer_id,
+        months.month,
         count(*) as past_due_invoices
 
-    from active_customer_months
-    inner join invoices
-        on active_customer_months.customer_id = invoices.customer_id
-            and invoices.created_at + interval {{ payment_terms_days }} day < active_customer_months.month_end_at
-    where invoices.invoice_status in ('open', 'uncollectible')
-        or (
-            invoices.invoice_status = 'paid'
-            and coalesce(invoices.paid_at, invoices.created_at) >= active_customer_months.month_end_at
-        )
-    group by active_customer_months.customer_id, active_customer_months.month
+    from past_due_spans
+    inner join months
+        on months.month_end_at > past_due_spans.due_at
+            and (past_due_spans.settled_at is null or months.month_end_at <= past_due_spans.settled_at)
+    group by past_due_spans.customer_id, months.month
 
 )
 

@@ -22,12 +22,6 @@ customers as (
 
 ),
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 ticket_companies as (
 
     select
@@ -40,8 +34,7 @@ ticket_companies as (
     from tickets
     left join contacts
         on tickets.contact_id = contacts.contact_id
-    cross join reporting_window
-    where tickets.created_at < reporting_window.as_of_ts
+    where tickets.created_at < {{ reporting_window_bound('as_of_ts') }}
 
 ),
 

@@ -22,12 +22,6 @@ customers as (
 
 ),
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 test_only_companies as (
 
     select company_id
@@ -51,8 +45,7 @@ resolved as (
     from responses
     left join contacts
         on responses.contact_id = contacts.contact_id
-    cross join reporting_window
-    where responses.responded_at < reporting_window.as_of_ts
+    where responses.responded_at < {{ reporting_window_bound('as_of_ts') }}
 
 ),
 

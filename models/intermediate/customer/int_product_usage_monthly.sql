@@ -17,12 +17,6 @@ customers as (
 
 ),
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 live_usage as (
 
     select daily_usage.*
@@ -30,9 +24,8 @@ live_usage as (
     from daily_usage
     left join customers
         on daily_usage.customer_id = customers.customer_id
-    cross join reporting_window
     where not coalesce(customers.is_test, false)
-        and daily_usage.usage_date <= reporting_window.as_of_date
+        and daily_usage.usage_date <= {{ reporting_window_bound('as_of_date') }}
         and {{ incremental_months_filter(month_of('daily_usage.usage_date'), 'usage') }}
 
 )

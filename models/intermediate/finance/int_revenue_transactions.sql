@@ -38,12 +38,6 @@ fx_rates as (
 
 ),
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 live_invoices as (
 
     select invoices.*
@@ -124,8 +118,7 @@ in_window as (
         {{ month_of('transactions.occurred_at') }} as month
 
     from transactions
-    cross join reporting_window
-    where transactions.occurred_at < reporting_window.as_of_ts
+    where transactions.occurred_at < {{ reporting_window_bound('as_of_ts') }}
 
 ),
 

@@ -8,12 +8,6 @@ events as (
 
 ),
 
-reporting_window as (
-
-    select * from {{ ref('int_reporting_window') }}
-
-),
-
 contact_campaign_months as (
 
     select
@@ -28,8 +22,7 @@ contact_campaign_months as (
         max(case when events.event_type = 'bounce' then 1 else 0 end) as bounced
 
     from events
-    cross join reporting_window
-    where events.occurred_at < reporting_window.as_of_ts
+    where events.occurred_at < {{ reporting_window_bound('as_of_ts') }}
     group by {{ month_of('events.occurred_at') }}, coalesce(events.campaign_id, '(none)'), events.contact_id
 
 ),
