@@ -15,6 +15,18 @@ touchpoints as (
 
 ),
 
+-- the months each visitor visited in, read apart from `touchpoints`: DuckDB stores a CTE that is
+-- read twice whole before either reader runs, a copy of every touchpoint
+visitor_months as (
+
+    select distinct
+        anonymous_id,
+        touch_month as month
+
+    from {{ ref('fct_touchpoints') }}
+
+),
+
 visitor_channels as (
 
     select
@@ -26,17 +38,18 @@ visitor_channels as (
 
 ),
 
+-- a visitor is counted once in each month they visited, under their first-touch channel
 visitors as (
 
     select
-        touchpoints.touch_month as month,
+        visitor_months.month,
         visitor_channels.first_touch_channel as channel,
-        count(distinct touchpoints.anonymous_id) as unique_visitors
+        count(*) as unique_visitors
 
-    from touchpoints
+    from visitor_months
     inner join visitor_channels
-        on touchpoints.anonymous_id = visitor_channels.anonymous_id
-    group by touchpoints.touch_month, visitor_channels.first_touch_channel
+        on visitor_months.anonymous_id = visitor_channels.anonymous_id
+    group by visitor_months.month, visitor_channels.first_touch_channel
 
 ),
 
