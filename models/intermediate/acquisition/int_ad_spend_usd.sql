@@ -1,3 +1,7 @@
+-- A table: four marts read it; as a view each would classify the tag combinations of every
+-- session again.
+{{ config(materialized='table') }}
+
 -- Ad spend up to as_of with its channel and its amount in USD at the month's rate. Rows with
 -- utm_medium go through the channel rules (no referrer); rows without take their platform's
 -- channel (seed channel_lists, platform matched case-insensitively), else `other`.

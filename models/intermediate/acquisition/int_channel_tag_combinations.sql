@@ -1,3 +1,7 @@
+-- A table: its few hundred rows come from a scan of every session, which as a view each reader
+-- (touchpoints and, through ad spend, the CAC marts and KPIs) would repeat.
+{{ config(materialized='table') }}
+
 -- The channel of every distinct (utm_medium, utm_source, referrer_domain) seen on a session or an
 -- ad spend row: the rules run once per combination, not once per row.
 with

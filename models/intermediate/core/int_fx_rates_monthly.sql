@@ -1,3 +1,6 @@
+-- A table: read by every model that converts money, which as a view would each rebuild it.
+{{ config(materialized='table') }}
+
 -- FX rate of month M for each currency: the latest rate on or before the last day of M (or
 -- as_of, if earlier); if none, the currency's earliest rate. USD is always 1.
 with

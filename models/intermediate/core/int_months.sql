@@ -1,3 +1,7 @@
+-- A table: the month spine is read by most monthly models; as a view each would derive it again
+-- from the billing tables.
+{{ config(materialized='table') }}
+
 -- Every calendar month from the earliest dated record any metric reads to the as_of month.
 with
 

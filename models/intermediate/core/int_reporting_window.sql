@@ -1,3 +1,7 @@
+-- A table: a dozen models and every filter on the reporting window read it; as a view each of them
+-- would scan the billing tables again.
+{{ config(materialized='table') }}
+
 -- The reporting window: as_of (var, or the date of the latest billing record) and as_of_ts,
 -- the first instant after the as_of day. Nothing at or after as_of_ts is counted.
 with
