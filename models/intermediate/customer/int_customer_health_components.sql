@@ -180,8 +180,8 @@ past_due_invoices as (
 
     from past_due_spans
     inner join months
-        on months.month_end_at > past_due_spans.due_at
-            and (past_due_spans.settled_at is null or months.month_end_at <= past_due_spans.settled_at)
+        on past_due_spans.due_at < months.month_end_at
+            and (past_due_spans.settled_at is null or past_due_spans.settled_at >= months.month_end_at)
     group by past_due_spans.customer_id, months.month
 
 )
