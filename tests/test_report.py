@@ -384,7 +384,7 @@ def test_as_of_month_fallback_without_reporting_window(warehouse: Path, tmp_path
     database = tmp_path / "no_window.duckdb"
     shutil.copyfile(warehouse, database)
     with duckdb.connect(str(database)) as con:
-        con.execute("drop view intermediate.int_reporting_window")
+        con.execute("drop table intermediate.int_reporting_window")
     html = write_report(database, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "As of <strong>2024-04</strong>" in html
     assert dt.date(2024, 4, 1).strftime("%b %Y") in html
