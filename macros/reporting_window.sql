@@ -6,7 +6,7 @@
     a constant. Compared with a join to the one-row reporting window, a constant lets
     the query planner estimate how many rows the filter keeps: with the join it guessed a few hundred
     rows out of millions, built its hash tables on the wrong side of the joins that follow, and held
-    every session in memory at once (DECISIONLOG "Performance").
+    every session in memory at once (DECISIONLOG "Tests at scale").
 
     Where the reporting window cannot be read first (a unit test, whose inputs are fixtures; parsing;
     compiling before the first build) the bound is a scalar subquery on the reporting window, which
