@@ -34,7 +34,7 @@
         'materialized': 'incremental',
         'on_schema_change': 'fail',
         'pre_hook': [
-            "{{ saas_metrics.record_rebuilt_months('" ~ domain ~ "') }}",
+            "{{ saas_metrics.record_rebuilt_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
             "{{ saas_metrics.clear_changed_months('" ~ month_column ~ "') }}",
         ],
         'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
@@ -68,6 +68,21 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- For a `lineage` model, whose rebuilt months run from the earliest changed one on: true on a
+    full build, else the month is at most `months_before` months before the first rebuilt month (for
+    inputs the rebuilt months look back at, such as the previous month). -#}
+{% macro incremental_months_since(month_expr, domain, months_before=0) -%}
+    {%- set _ = ref('int_reporting_window') -%}
+    {%- if domain != 'lineage' -%}
+        {{ exceptions.raise_compiler_error('incremental_months_since: only the lineage domain rebuilds a run of months') }}
+    {%- endif -%}
+    {%- if this is not none and is_incremental() and incremental_state() is not none -%}
+        {{ month_expr }} >= {{ add_months('(select min(month) from (' ~ rebuilt_months_sql(this.identifier) ~ ') as rebuilt)', -months_before) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The months the model's latest run rebuilt (a null month: every month), as a query. -#}
 {% macro rebuilt_months_sql(model_name) -%}
     select month from {{ rebuilt_months_relation() }}
@@ -81,7 +96,7 @@
     of the domain, or a single null month (every month) when no usable state. Appended, never
     updated (Spark's Parquet tables cannot delete rows): readers take the latest run's rows. The
     model's data tests read the same rows, so they test the months the run rewrote. -#}
-{% macro record_rebuilt_months(domain) -%}
+{% macro record_rebuilt_months(domain, month_column) -%}
     {%- if execute -%}
         {%- set state = incremental_state() if is_incremental() else none -%}
         insert into {{ rebuilt_months_relation() }}
@@ -90,7 +105,8 @@
             {%- if state is none %}
             select cast(null as date) as month
             {%- else %}
-            select cast(month as date) as month from ({{ changed_months(domain, state) }}) as changed_months
+            select cast(month as date) as month
+            from ({{ changed_months(domain, state, month_column) }}) as changed_months
             {%- endif %}
         ) as rebuilt
     {%- endif -%}
@@ -140,11 +156,36 @@
     {{ return(bookkeeping_relation('_rebuilt_months')) }}
 {%- endmacro %}
 
+{#- A table of the raw schema, located like the raw sources. Read from the graph when the hooks
+    run: calling source() here would make every incremental model depend on that source, and the
+    `lineage` domain would then count its changes. -#}
 {% macro raw_relation(identifier) -%}
-    {{ return(source('raw', 'web_sessions').incorporate(path={'identifier': identifier})) }}
+    {%- set raw_sources = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | list
+        if execute else [] -%}
+    {%- if raw_sources | length == 0 -%}
+        {{ return(api.Relation.create(schema='raw', identifier=identifier)) }}
+    {%- endif -%}
+    {{ return(api.Relation.create(
+        database=raw_sources[0].database, schema=raw_sources[0].schema, identifier=identifier
+    )) }}
 {%- endmacro %}
 
-{#- Checksum of this model's code and of every node upstream of it (models, seeds, snapshots). -#}
+{#- The project vars a model can read, as_of excepted (a moving as_of is part of every domain's
+    month rule): their values are part of the lineage checksum, so that changing one rebuilds
+    every month of the incremental models instead of leaving months computed with the old value.
+    tests/test_incremental.py checks that this list names every var the models and macros read. -#}
+{% macro checksummed_vars() -%}
+    {{ return([
+        'gross_margin', 'health_nps_missing_score', 'health_risk_ticket_penalty', 'health_ticket_penalty',
+        'health_ticket_window_months', 'health_urgent_ticket_penalty', 'health_weight_nps',
+        'health_weight_seat_utilization', 'health_weight_tickets', 'health_weight_unpaid_invoices',
+        'health_weight_usage_trend', 'invoice_payment_terms_days', 'lookback_days',
+        'raw_parquet_bookkeeping_tables', 'raw_parquet_dir', 'usage_drop_threshold',
+    ]) }}
+{%- endmacro %}
+
+{#- Checksum of this model's code and of every node upstream of it (models, seeds, snapshots), and
+    of the values of the project vars. -#}
 {% macro lineage_checksum() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {#- breadth-first over a list that grows as parents are found, each node once -#}
@@ -158,6 +199,9 @@
                 {%- do lineage.append(parent) -%}
             {%- endfor -%}
         {%- endif -%}
+    {%- endfor -%}
+    {%- for name in checksummed_vars() -%}
+        {%- do checksums.append('var:' ~ name ~ '=' ~ (var(name, none) | string)) -%}
     {%- endfor -%}
     {{ return(local_md5(checksums | sort | join('|'))) }}
 {%- endmacro %}
@@ -173,13 +217,16 @@
     {%- endif -%}
     {%- set rows = run_query(
         "select lineage_checksum, cast(as_of_ts as " ~ dbt.type_string() ~ "), cast(loaded_watermark as "
-        ~ dbt.type_string() ~ ") from " ~ incremental_state_relation() ~ " where model_name = '" ~ this.identifier
+        ~ dbt.type_string() ~ "), cast(recorded_at as " ~ dbt.type_string() ~ ") from " ~ incremental_state_relation()
+        ~ " where model_name = '" ~ this.identifier
         ~ "' order by recorded_at desc limit 1"
     ).rows -%}
     {%- if rows | length == 0 or rows[0][0] != lineage_checksum() or rows[0][1] is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return({'as_of_ts': rows[0][1], 'watermark': rows[0][2] or '1900-01-01 00:00:00'}) }}
+    {{ return({
+        'as_of_ts': rows[0][1], 'watermark': rows[0][2] or '1900-01-01 00:00:00', 'recorded_at': rows[0][3]
+    }) }}
 {%- endmacro %}
 
 {#- On-run-start: the state and rebuilt-months tables, created once before any model runs (threads
@@ -243,7 +290,7 @@
         and loaded_at > cast('{{ watermark }}' as timestamp)
 {%- endmacro %}
 
-{% macro changed_months(domain, state) -%}
+{% macro changed_months(domain, state, month_column) -%}
     {%- set old_ts = "cast('" ~ state.as_of_ts ~ "' as timestamp)" -%}
     {%- set new_ts = '(select max(as_of_ts) from ' ~ ref('int_reporting_window') ~ ')' -%}
     {%- set band_from = 'least(' ~ old_ts ~ ', ' ~ new_ts ~ ')' -%}
@@ -297,6 +344,8 @@
         select {{ month_of('usage_date') }} as month from {{ usage }}
         where customer_id in (select customer_id from changed_customers)
             or (usage_date >= cast({{ band_from }} as date) and usage_date < cast({{ band_to }} as date))
+    {%- elif domain == 'lineage' -%}
+        {{ lineage_changed_months(state, month_column, band_from, old_ts, new_ts) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error('changed_months: unknown domain ' ~ domain) }}
     {%- endif -%}
@@ -333,4 +382,155 @@
             )
             and (rebuilt.month is null or rebuilt.month = {{ month_column }})
     )
+{%- endmacro %}
+
+{#- Domain `lineage`, for a monthly model whose month M depends only on rows dated before the end
+    of M (and on as_of, for the months between the old and the new as_of): it rebuilds every month
+    from the earliest one that anything upstream changed since the model's last run. The model's
+    lineage is walked upward (lineage_inputs): an incremental model upstream contributes the months
+    its runs since then rebuilt (every month after a full build of it); the reporting window, the
+    months between the old and the new as_of; a raw table, the earliest date of each row delivered
+    or replaced since the watermark, and of the rows linked to it (raw_change_dates). Seeds and code
+    are covered by the lineage checksum. -#}
+{% macro lineage_changed_months(state, month_column, band_from, old_ts, new_ts) -%}
+    {%- set inputs = lineage_inputs() -%}
+    with changed_from as (
+        select case when {{ old_ts }} <> {{ new_ts }} then {{ band_from }} end as from_at
+        {%- for upstream in inputs.incremental %}
+        union all
+        select coalesce(cast(month as timestamp), cast('1900-01-01' as timestamp)) as from_at
+        from {{ rebuilt_months_relation() }}
+        where model_name = '{{ upstream }}' and recorded_at > cast('{{ state.recorded_at }}' as timestamp)
+        {%- endfor %}
+        {%- for table in inputs.raw %}
+        union all
+        {{ raw_change_dates(table, state.watermark) }}
+        {%- endfor %}
+    ),
+    bounds as (
+        select
+            {{ month_of('min(changed_from.from_at)') }} as from_month,
+            (select max(as_of_month) from {{ ref('int_reporting_window') }}) as as_of_month,
+            (select max({{ month_column }}) from {{ this }}) as last_stored_month
+        from changed_from
+    ),
+    months as (
+        {{ month_spine(
+            '(select from_month from bounds)',
+            '(select greatest(as_of_month, coalesce(last_stored_month, as_of_month)) from bounds)'
+        ) }}
+    )
+    select month from months
+    where (select from_month from bounds) is not null
+{%- endmacro %}
+
+{#- What the `lineage` domain reads of the model's lineage: the incremental models and raw tables
+    it reaches without passing through an incremental model or the reporting window. -#}
+{% macro lineage_inputs() -%}
+    {%- set found = {'incremental': [], 'raw': []} -%}
+    {%- set queue = model.depends_on.nodes | list -%}
+    {%- set seen = [] -%}
+    {%- for node_id in queue if node_id not in seen -%}
+        {%- do seen.append(node_id) -%}
+        {%- if node_id.startswith('source.') -%}
+            {%- set table = graph.sources[node_id].identifier -%}
+            {%- if table not in found.raw -%}{%- do found.raw.append(table) -%}{%- endif -%}
+        {%- elif node_id.startswith('model.') -%}
+            {%- set node = graph.nodes[node_id] -%}
+            {%- if node.name == 'int_reporting_window' -%}
+                {#- as_of: the band between the old and the new as_of -#}
+            {%- elif node.config.materialized == 'incremental' -%}
+                {%- do found.incremental.append(node.alias or node.name) -%}
+            {%- else -%}
+                {%- for parent in node.depends_on.nodes -%}{%- do queue.append(parent) -%}{%- endfor -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+{#- The earliest instant each raw row delivered or replaced since the watermark can change a
+    `lineage` model at: the least of the row's own dates and of the dates of the rows linked to it
+    (a subscription's items, an invoice's lines and a line's invoice, a contact's tickets and NPS
+    responses, a customer's whole billing and usage history and its old and new company's tickets
+    and NPS responses). A table without a rule here changes
+    every month (1900-01-01) when it has any such row. -#}
+{% macro raw_change_dates(table, watermark) -%}
+    {%- set ts = dbt.type_timestamp() -%}
+    {%- set text = dbt.type_string() -%}
+    {%- set dates = {
+        'product_usage_daily': ['usage_date'],
+        'crm_tickets': ['created_at', 'closed_at'],
+        'crm_nps_responses': ['responded_at'],
+        'billing_subscription_item_history': ['valid_from', 'valid_to'],
+        'billing_subscriptions': ['created_at', 'trial_start', 'trial_end', 'canceled_at', 'ended_at'],
+        'billing_invoices': ['created_at', 'period_start', 'period_end', 'paid_at'],
+        'billing_invoice_lines': ['period_start', 'period_end'],
+        'crm_contacts': ['created_at'],
+        'billing_customers': ['created_at'],
+        'marketing_ad_spend': ['spend_date'],
+        'operating_expenses': ['expense_month'],
+    } -%}
+    {%- set keys = {
+        'billing_subscriptions': 'subscription_id', 'billing_invoices': 'invoice_id',
+        'billing_invoice_lines': 'invoice_id', 'crm_contacts': 'contact_id',
+        'billing_customers': 'customer_id',
+    } -%}
+    {%- if table not in dates -%}
+        select case when count(*) > 0 then cast('1900-01-01' as {{ ts }}) end as from_at
+        from (
+            select _loaded_at from {{ source('raw', table) }} where _loaded_at > cast('{{ watermark }}' as timestamp)
+            union all
+            select loaded_at from {{ raw_relation('_replaced_rows') }}
+            where table_name = '{{ table }}' and loaded_at > cast('{{ watermark }}' as timestamp)
+        ) as changes
+    {%- else -%}
+        {%- set columns = [] -%}
+        {%- set key = keys.get(table) -%}
+        {%- if key -%}{%- do columns.append((key, text)) -%}{%- endif -%}
+        {%- if table == 'billing_customers' -%}{%- do columns.append(('company_id', text)) -%}{%- endif -%}
+        {%- for column in dates[table] -%}{%- do columns.append((column, ts)) -%}{%- endfor -%}
+        {%- set changes = '(' ~ raw_changes(table, columns, watermark) ~ ') as changes' -%}
+        {%- set changed = '(select ' ~ key ~ ' from ' ~ changes ~ ')' -%}
+        select min(from_at) as from_at from (
+            select {{ least_of(dates[table]) }} as from_at from {{ changes }}
+            {%- if table == 'billing_subscriptions' %}
+            {{ linked_dates('billing_subscription_item_history', ['valid_from'], 'subscription_id', changed) }}
+            {%- elif table in ('billing_invoices', 'billing_invoice_lines') %}
+            {{ linked_dates('billing_invoice_lines', ['period_start'], 'invoice_id', changed) }}
+            {{ linked_dates('billing_invoices', ['created_at', 'period_start'], 'invoice_id', changed) }}
+            {%- elif table == 'crm_contacts' %}
+            {{ linked_dates('crm_tickets', ['created_at'], 'contact_id', changed) }}
+            {{ linked_dates('crm_nps_responses', ['responded_at'], 'contact_id', changed) }}
+            {%- elif table == 'billing_customers' %}
+            {%- set companies = '(select company_id from ' ~ changes ~ ')' %}
+            {%- set subscriptions = '(select subscription_id from ' ~ source('raw', 'billing_subscriptions')
+                ~ ' where customer_id in ' ~ changed ~ ')' %}
+            {%- set invoices = '(select invoice_id from ' ~ source('raw', 'billing_invoices')
+                ~ ' where customer_id in ' ~ changed ~ ')' %}
+            {{ linked_dates('billing_subscriptions', ['created_at', 'trial_start'], 'customer_id', changed) }}
+            {{ linked_dates('billing_subscription_item_history', ['valid_from'], 'subscription_id', subscriptions) }}
+            {{ linked_dates('billing_invoices', ['created_at', 'period_start'], 'customer_id', changed) }}
+            {{ linked_dates('billing_invoice_lines', ['period_start'], 'invoice_id', invoices) }}
+            {{ linked_dates('product_usage_daily', ['usage_date'], 'customer_id', changed) }}
+            {{ linked_dates('crm_tickets', ['created_at'], 'company_id', companies) }}
+            {{ linked_dates('crm_nps_responses', ['responded_at'], 'company_id', companies) }}
+            {%- endif %}
+        ) as change_dates
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A union member: the earliest of the given dates of each row of a raw table linked to changed rows. -#}
+{% macro linked_dates(table, dates, column, ids) -%}
+    union all
+    select {{ least_of(dates) }} from {{ source('raw', table) }} where {{ column }} in {{ ids }}
+{%- endmacro %}
+
+{#- The earliest of several timestamp columns, nulls ignored. -#}
+{% macro least_of(columns) -%}
+    {%- if columns | length == 1 -%}
+        cast({{ columns[0] }} as {{ dbt.type_timestamp() }})
+    {%- else -%}
+        least({% for column in columns %}cast({{ column }} as {{ dbt.type_timestamp() }}){{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
 {%- endmacro %}

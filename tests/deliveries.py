@@ -1,7 +1,8 @@
 """Deliveries cut from one generated company, for tests of incremental builds: everything up to
 a cut-off day first, then two deliveries of the following days that also carry late-arriving rows
 for earlier months and re-delivered rows (same primary key, changed values, some with a date in
-another month), plus one row the loader rejects."""
+another month), plus one row the loader rejects, and last a plain delivery of the final days,
+which changes only the last month."""
 
 from __future__ import annotations
 
@@ -18,16 +19,26 @@ DATED = {
     "billing_subscriptions": "created_at",
     "billing_subscription_item_history": "valid_from",
     "billing_invoices": "created_at",
+    "crm_tickets": "created_at",
+    "crm_nps_responses": "responded_at",
 }
-CUTOFFS = ("2023-05-20", "2023-05-26")
+CUTOFFS = ("2023-05-20", "2023-05-26", "2023-05-29")
 # Late rows, held back from the first load and delivered with the second: each table's in one
 # month, so months that no change touches exist and a missed month would show.
 LATE = {
     "web_sessions": "hash(session_id) % 20 = 0 and started_at >= '2023-04-01' and started_at < '2023-05-01'",
     "product_usage_daily": "hash(customer_id || usage_date::varchar) % 20 = 0 and month(usage_date) = 2",
     "crm_contacts": "hash(contact_id) % 20 = 0 and created_at >= timestamp '2023-05-01'",
+    "crm_tickets": "hash(ticket_id) % 3 = 0 and created_at >= '2023-03-01' and created_at < '2023-04-01'",
+    "crm_nps_responses": "hash(response_id) % 2 = 0 and responded_at < '2023-04-01'",
 }
-INCREMENTAL_MODELS = ("fct_touchpoints", "int_product_usage_monthly")
+INCREMENTAL_MODELS = (
+    "fct_touchpoints",
+    "int_product_usage_monthly",
+    "int_funnel_visitors_monthly",
+    "fct_product_usage_monthly",
+    "int_customer_health_components",
+)
 
 
 def _src(data: Path, table: str) -> str:
@@ -41,10 +52,10 @@ def _write(con: duckdb.DuckDBPyConnection, folder: Path, table: str, sql: str) -
 
 def split_deliveries(data: Path, out: Path) -> list[Path]:
     """Three delivery folders cut from one generated company (see the module docstring)."""
-    first, second, third = (out / name for name in ("delivery_1", "delivery_2", "delivery_3"))
+    first, second, third, fourth = (out / f"delivery_{n}" for n in range(1, 5))
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
-    lo, hi = (f"timestamp '{c}'" for c in CUTOFFS)
+    c1, c2, c3 = (f"timestamp '{c}'" for c in CUTOFFS)
     for path in sorted(data.glob("*.parquet")):
         table = path.stem
         src = _src(data, table)
@@ -57,14 +68,15 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
         else:
             when, alias = DATED[table], "*"
         late = LATE.get(table, "false")
-        _write(con, first, table, f"select {alias} from {src} where {when} < {lo} and not ({late})")
+        _write(con, first, table, f"select {alias} from {src} where {when} < {c1} and not ({late})")
         _write(
             con,
             second,
             table,
-            f"select {alias} from {src} where ({when} >= {lo} and {when} < {hi}) or ({when} < {lo} and {late})",
+            f"select {alias} from {src} where ({when} >= {c1} and {when} < {c2}) or ({when} < {c1} and {late})",
         )
-        _write(con, third, table, f"select {alias} from {src} where {when} >= {hi}")
+        _write(con, third, table, f"select {alias} from {src} where {when} >= {c2} and {when} < {c3}")
+        _write(con, fourth, table, f"select {alias} from {src} where {when} >= {c3}")
 
     sessions = _src(data, "web_sessions")
     loaded_first = f"not ({LATE['web_sessions']})"
@@ -134,6 +146,29 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
             where started_at >= timestamp '{CUTOFFS[0]}' and started_at < timestamp '{CUTOFFS[1]}'
             and hash(session_id) % 9 = 2""",
     )
+    # third delivery, billing: March invoices paid 70 days late (past due at the April month-end),
+    # and subscriptions created before March re-delivered as canceled in April
+    invoices = _src(data, "billing_invoices")
+    _append(
+        con,
+        third,
+        "billing_invoices",
+        f"""select * replace (created_at + interval 70 day as paid_at)
+            from {invoices}
+            where status = 'paid' and created_at >= timestamp '2023-03-01' and created_at < timestamp '2023-04-01'
+            and hash(invoice_id) % 3 = 0""",
+    )
+    subscriptions = _src(data, "billing_subscriptions")
+    _append(
+        con,
+        third,
+        "billing_subscriptions",
+        f"""select * replace (
+                timestamp '2023-04-10 12:00:00+00' as canceled_at, timestamp '2023-04-10 12:00:00+00' as ended_at,
+                'too_expensive' as cancellation_reason, 'canceled' as status)
+            from {subscriptions}
+            where status = 'active' and created_at < timestamp '2023-03-01' and hash(subscription_id) % 8 = 1""",
+    )
     customers = _src(data, "billing_customers")
     _write(
         con,
@@ -142,7 +177,7 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
         f"select * replace (true as is_test) from {customers} where hash(customer_id) % 40 = 1",
     )
     con.close()
-    return [first, second, third]
+    return [first, second, third, fourth]
 
 
 def _append(con: duckdb.DuckDBPyConnection, folder: Path, table: str, sql: str) -> None:

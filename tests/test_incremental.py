@@ -10,6 +10,7 @@ models are built incrementally; the final warehouse is then copied and rebuilt w
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,22 @@ from saas_metrics.dbt_runner import run_dbt
 from saas_metrics.generator import generate
 from saas_metrics.loader import load_directory
 from tests.deliveries import INCREMENTAL_MODELS, split_deliveries
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def test_the_lineage_checksum_covers_every_var_the_models_read():
+    """Changing a var rebuilds every month of the incremental models: the vars whose values the
+    checksum includes are all the vars the models and macros read, as_of excepted."""
+    read = set()
+    for folder in ("models", "macros"):
+        for path in (PROJECT / folder).rglob("*.sql"):
+            read |= set(re.findall(r"""var\(\s*['"]([a-z_]+)['"]""", path.read_text()))
+    macro = (PROJECT / "macros" / "incremental.sql").read_text()
+    listed = macro[macro.index("macro checksummed_vars()") :]
+    listed = set(re.findall(r"'([a-z_]+)'", listed[: listed.index("endmacro")]))
+    assert read - {"as_of"} == listed and "health_ticket_window_months" in listed
 
 
 def build_models(database: Path, target: Path, full_refresh: bool = False) -> None:
@@ -37,22 +54,29 @@ def public_marts(database: Path) -> dict[str, list[tuple]]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
+def rebuilt_and_stored_months(database, name: str) -> tuple[set, set]:
+    """The months the latest run of an incremental model recorded as rebuilt, and the months it holds."""
+    month = "touch_month" if name == "fct_touchpoints" else "month"
+    schema = "marts" if name.startswith("fct_") else "intermediate"
+    with duckdb.connect(str(database), read_only=True) as con:
+        rebuilt = {
+            row[0]
+            for row in con.execute(
+                "select month from intermediate._rebuilt_months where model_name = ? and recorded_at = "
+                "(select max(recorded_at) from intermediate._rebuilt_months where model_name = ?)",
+                [name, name],
+            ).fetchall()
+        }
+        stored = {row[0] for row in con.execute(f"select distinct {month} from {schema}.{name}").fetchall()}
+    return rebuilt, stored
+
+
 def assert_rebuilt_some_months(database) -> None:
     """The latest run of each incremental model recorded the months it rebuilt (not the every-month
     marker of a full build), and they are months the model holds."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        for name, month in (("fct_touchpoints", "touch_month"), ("int_product_usage_monthly", "month")):
-            schema = "marts" if name.startswith("fct_") else "intermediate"
-            rebuilt = {
-                row[0]
-                for row in con.execute(
-                    "select month from intermediate._rebuilt_months where model_name = ? and recorded_at = "
-                    "(select max(recorded_at) from intermediate._rebuilt_months where model_name = ?)",
-                    [name, name],
-                ).fetchall()
-            }
-            stored = {row[0] for row in con.execute(f"select distinct {month} from {schema}.{name}").fetchall()}
-            assert None not in rebuilt and rebuilt and rebuilt <= stored, (name, rebuilt, stored)
+    for name in INCREMENTAL_MODELS:
+        rebuilt, stored = rebuilt_and_stored_months(database, name)
+        assert None not in rebuilt and rebuilt and rebuilt <= stored, (name, rebuilt, stored)
 
 
 def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
@@ -75,6 +99,12 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             compiled = next((tmp_path / f"target_{number}" / "compiled").rglob(f"{name}.sql")).read_text()
             assert "_rebuilt_months" in compiled, name
         assert_rebuilt_some_months(database)
+        if number == len(deliveries):
+            # the last delivery holds only the final days: the monthly models that rebuild every
+            # month from the earliest changed one rebuilt the last month alone
+            for name in ("fct_product_usage_monthly", "int_customer_health_components"):
+                rebuilt, stored = rebuilt_and_stored_months(database, name)
+                assert rebuilt == {max(stored)} and len(stored) > 1, (name, rebuilt, stored)
         touchpoint_tests = (tmp_path / f"target_{number}" / "compiled").rglob("*_fct_touchpoints_*.sql")
         assert all("_rebuilt_months" in path.read_text() for path in touchpoint_tests)
         full = tmp_path / f"full_refresh_{number}.duckdb"
@@ -96,4 +126,4 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             ).fetchall()
         )
     assert replaced > 0 and rejects == 1
-    assert states == {name: 3 for name in INCREMENTAL_MODELS}
+    assert states == {name: len(deliveries) for name in INCREMENTAL_MODELS}

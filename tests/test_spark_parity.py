@@ -46,7 +46,9 @@ def both_engines(tmp_path_factory) -> tuple[Path, Path]:
         spark_dir=spark_dir,
         validate=False,
         select=[f"+{name}" for name in INCREMENTAL_MODELS],
-        exclude=spark_only,
+        # a singular test reading a model this partial build leaves out would fail; the full build
+        # below runs them all
+        exclude=[*spark_only, "test_type:singular"],
     )
     for folder in later:
         load(folder, published)

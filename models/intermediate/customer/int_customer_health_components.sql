@@ -1,5 +1,6 @@
--- A table, not a view: its key tests and the health mart would otherwise each recompute it.
-{{ config(materialized='table') }}
+-- Incremental: month M depends only on data before the end of M, so a run rebuilds the months
+-- from the earliest one its inputs changed (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('month', 'lineage')) }}
 
 -- The inputs of the customer health score, one row per active customer-month (MRR > 0 at the
 -- end of the month), each measured at the month-end instant (the first instant of the next
@@ -21,18 +22,21 @@ with
 customer_months as (
 
     select * from {{ ref('fct_customer_mrr_monthly') }}
+    where {{ incremental_months_filter('month', 'lineage') }}
 
 ),
 
 months as (
 
     select * from {{ ref('int_months') }}
+    where {{ incremental_months_filter('month', 'lineage') }}
 
 ),
 
 usage as (
 
     select * from {{ ref('fct_product_usage_monthly') }}
+    where {{ incremental_months_since('month', 'lineage') }}
 
 ),
 
@@ -45,6 +49,7 @@ items as (
 tickets as (
 
     select * from {{ ref('int_customer_tickets') }}
+    where {{ incremental_months_since('month', 'lineage', ticket_window_months - 1) }}
 
 ),
 

@@ -9,47 +9,9 @@ stages as (
 
 ),
 
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
--- the months each visitor visited in, read apart from `touchpoints`: DuckDB stores a CTE that is
--- read twice whole before either reader runs, a copy of every touchpoint
-visitor_months as (
-
-    select distinct
-        anonymous_id,
-        touch_month as month
-
-    from {{ ref('fct_touchpoints') }}
-
-),
-
-visitor_channels as (
-
-    select
-        anonymous_id,
-        min_by(channel, (touched_at, touchpoint_id)) as first_touch_channel
-
-    from touchpoints
-    group by anonymous_id
-
-),
-
--- a visitor is counted once in each month they visited, under their first-touch channel
 visitors as (
 
-    select
-        visitor_months.month,
-        visitor_channels.first_touch_channel as channel,
-        count(*) as unique_visitors
-
-    from visitor_months
-    inner join visitor_channels
-        on visitor_months.anonymous_id = visitor_channels.anonymous_id
-    group by visitor_months.month, visitor_channels.first_touch_channel
+    select * from {{ ref('int_funnel_visitors_monthly') }}
 
 ),
 

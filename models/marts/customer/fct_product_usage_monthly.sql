@@ -4,19 +4,24 @@
 -- fairly with a full one. The change columns compare with the previous calendar month (0 when
 -- it had no usage); is_usage_drop flags average active users falling by usage_drop_threshold
 -- (default 0.5, i.e. 50%) or more from a previous month with usage.
+-- Incremental: month M depends only on data before the end of M, so a run rebuilds the months
+-- from the earliest one its inputs changed (macros/incremental.sql, domain lineage).
 {%- set drop_threshold = var('usage_drop_threshold', 0.5) %}
+{{ config(**incremental_config('month', 'lineage')) }}
 
 with
 
 monthly_usage as (
 
     select * from {{ ref('int_product_usage_monthly') }}
+    where {{ incremental_months_since('month', 'lineage', 1) }}
 
 ),
 
 customer_months as (
 
     select * from {{ ref('fct_customer_mrr_monthly') }}
+    where {{ incremental_months_since('month', 'lineage') }}
 
 ),
 
@@ -72,6 +77,7 @@ periods as (
 
     from customer_month_keys
     cross join reporting_window
+    where {{ incremental_months_filter('customer_month_keys.month', 'lineage') }}
 
 ),
 
