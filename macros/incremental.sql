@@ -425,9 +425,14 @@
 {%- endmacro %}
 
 {#- What the `lineage` domain reads of the model's lineage: the incremental models and raw tables
-    it reaches without passing through an incremental model or the reporting window. -#}
+    it reaches without passing through an incremental model or the reporting window. A model can
+    name incremental models to walk through instead (config `lineage_through`), when it reads only
+    columns of theirs that come from the row itself: the funnel's visitors read a session's cookie,
+    time and channel, never the contact that stitching gives it, so the sessions delivered or
+    replaced decide, not every month of a cookie whose owner changed. -#}
 {% macro lineage_inputs() -%}
     {%- set found = {'incremental': [], 'raw': []} -%}
+    {%- set through = model.config.get('lineage_through') or [] -%}
     {%- set queue = model.depends_on.nodes | list -%}
     {%- set seen = [] -%}
     {%- for node_id in queue if node_id not in seen -%}
@@ -439,7 +444,7 @@
             {%- set node = graph.nodes[node_id] -%}
             {%- if node.name == 'int_reporting_window' -%}
                 {#- as_of: the band between the old and the new as_of -#}
-            {%- elif node.config.materialized == 'incremental' -%}
+            {%- elif node.config.materialized == 'incremental' and node.name not in through -%}
                 {%- do found.incremental.append(node.alias or node.name) -%}
             {%- else -%}
                 {%- for parent in node.depends_on.nodes -%}{%- do queue.append(parent) -%}{%- endfor -%}
@@ -453,13 +458,15 @@
     `lineage` model at: the least of the row's own dates and of the dates of the rows linked to it
     (a subscription's items, an invoice's lines and a line's invoice, a contact's tickets and NPS
     responses, a customer's whole billing and usage history and its old and new company's tickets
-    and NPS responses). A table without a rule here changes
+    and NPS responses). The sessions' rule (started_at) covers a session's own columns only: a model
+    reaches raw sessions only through fct_touchpoints, and only when it names it in lineage_through. A table without a rule here changes
     every month (1900-01-01) when it has any such row. -#}
 {% macro raw_change_dates(table, watermark) -%}
     {%- set ts = dbt.type_timestamp() -%}
     {%- set text = dbt.type_string() -%}
     {%- set dates = {
         'product_usage_daily': ['usage_date'],
+        'web_sessions': ['started_at'],
         'crm_tickets': ['created_at', 'closed_at'],
         'crm_nps_responses': ['responded_at'],
         'billing_subscription_item_history': ['valid_from', 'valid_to'],

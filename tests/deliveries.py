@@ -135,40 +135,32 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
         where q.n <= 5
         """,
     )
-    # third delivery: sessions of the second re-delivered, moved a month back; some customers
-    # turn out to be test accounts (their usage leaves every month)
-    _append(
-        con,
-        third,
-        "web_sessions",
-        f"""select * replace (started_at - interval 31 day as started_at, pageviews + 2 as pageviews)
-            from {sessions}
-            where started_at >= timestamp '{CUTOFFS[0]}' and started_at < timestamp '{CUTOFFS[1]}'
-            and hash(session_id) % 9 = 2""",
-    )
-    # third delivery, billing: March invoices paid 70 days late (past due at the April month-end),
-    # and subscriptions created before March re-delivered as canceled in April
-    invoices = _src(data, "billing_invoices")
-    _append(
-        con,
-        third,
-        "billing_invoices",
-        f"""select * replace (created_at + interval 70 day as paid_at)
-            from {invoices}
-            where status = 'paid' and created_at >= timestamp '2023-03-01' and created_at < timestamp '2023-04-01'
-            and hash(invoice_id) % 3 = 0""",
-    )
-    subscriptions = _src(data, "billing_subscriptions")
-    _append(
-        con,
-        third,
-        "billing_subscriptions",
-        f"""select * replace (
-                timestamp '2023-04-10 12:00:00+00' as canceled_at, timestamp '2023-04-10 12:00:00+00' as ended_at,
-                'too_expensive' as cancellation_reason, 'canceled' as status)
-            from {subscriptions}
-            where status = 'active' and created_at < timestamp '2023-03-01' and hash(subscription_id) % 8 = 1""",
-    )
+    # third delivery, re-delivered rows: sessions of the second moved a month back; March invoices
+    # paid 70 days late (past due at the April month-end); subscriptions created before March
+    # canceled in April
+    april_10 = "timestamp '2023-04-10 12:00:00+00'"
+    for table, replaced, where in (
+        (
+            "web_sessions",
+            "started_at - interval 31 day as started_at, pageviews + 2 as pageviews",
+            f"started_at >= timestamp '{CUTOFFS[0]}' and started_at < timestamp '{CUTOFFS[1]}'"
+            " and hash(session_id) % 9 = 2",
+        ),
+        (
+            "billing_invoices",
+            "created_at + interval 70 day as paid_at",
+            "status = 'paid' and created_at >= timestamp '2023-03-01' and created_at < timestamp '2023-04-01'"
+            " and hash(invoice_id) % 3 = 0",
+        ),
+        (
+            "billing_subscriptions",
+            f"{april_10} as canceled_at, {april_10} as ended_at, 'too_expensive' as cancellation_reason,"
+            " 'canceled' as status",
+            "status = 'active' and created_at < timestamp '2023-03-01' and hash(subscription_id) % 8 = 1",
+        ),
+    ):
+        _append(con, third, table, f"select * replace ({replaced}) from {_src(data, table)} where {where}")
+    # some customers turn out to be test accounts (their usage leaves every month)
     customers = _src(data, "billing_customers")
     _write(
         con,

@@ -1,10 +1,12 @@
-{{ config(**incremental_config('month', 'lineage')) }}
+{{ config(lineage_through=['fct_touchpoints'], **incremental_config('month', 'lineage')) }}
 
 -- Unique visitors by month and first-touch channel, for fct_funnel_monthly: a cookie counts once
 -- in each month it had a session in, under the channel of its earliest session (by time, then
 -- touchpoint id). Month M depends only on sessions before the end of M (a cookie's earliest
 -- session is at or before any of its sessions), so an incremental run rebuilds the months from the
--- earliest one fct_touchpoints rebuilt, and looks up the first touch of those months' cookies only.
+-- earliest session delivered or replaced (and the old as_of, when it moved), and looks up the first
+-- touch of those months' cookies only. It reads no stitched contact, so the lineage is walked
+-- through fct_touchpoints to the sessions (macros/incremental.sql, lineage_through).
 {%- set months_filter = incremental_months_filter('touch_month', 'lineage') %}
 
 with
