@@ -456,7 +456,7 @@
 
 {#- The earliest instant each raw row delivered or replaced since the watermark can change a
     `lineage` model at: the least of the row's own dates and of the dates of the rows linked to it
-    (a subscription's items, an invoice's lines and a line's invoice, a contact's tickets and NPS
+    (a subscription's items, an invoice's lines and refunds and their invoice, a contact's tickets and NPS
     responses, a customer's whole billing and usage history and its old and new company's tickets
     and NPS responses). The sessions' rule (started_at) covers a session's own columns only: a model
     reaches raw sessions only through fct_touchpoints, and only when it names it in lineage_through. A table without a rule here changes
@@ -473,6 +473,7 @@
         'billing_subscriptions': ['created_at', 'trial_start', 'trial_end', 'canceled_at', 'ended_at'],
         'billing_invoices': ['created_at', 'period_start', 'period_end', 'paid_at'],
         'billing_invoice_lines': ['period_start', 'period_end'],
+        'billing_refunds': ['created_at'],
         'crm_contacts': ['created_at'],
         'billing_customers': ['created_at'],
         'marketing_ad_spend': ['spend_date'],
@@ -480,7 +481,7 @@
     } -%}
     {%- set keys = {
         'billing_subscriptions': 'subscription_id', 'billing_invoices': 'invoice_id',
-        'billing_invoice_lines': 'invoice_id', 'crm_contacts': 'contact_id',
+        'billing_invoice_lines': 'invoice_id', 'billing_refunds': 'invoice_id', 'crm_contacts': 'contact_id',
         'billing_customers': 'customer_id',
     } -%}
     {%- if table not in dates -%}
@@ -503,9 +504,10 @@
             select {{ least_of(dates[table]) }} as from_at from {{ changes }}
             {%- if table == 'billing_subscriptions' %}
             {{ linked_dates('billing_subscription_item_history', ['valid_from'], 'subscription_id', changed) }}
-            {%- elif table in ('billing_invoices', 'billing_invoice_lines') %}
+            {%- elif table in ('billing_invoices', 'billing_invoice_lines', 'billing_refunds') %}
             {{ linked_dates('billing_invoice_lines', ['period_start'], 'invoice_id', changed) }}
             {{ linked_dates('billing_invoices', ['created_at', 'period_start'], 'invoice_id', changed) }}
+            {{ linked_dates('billing_refunds', ['created_at'], 'invoice_id', changed) }}
             {%- elif table == 'crm_contacts' %}
             {{ linked_dates('crm_tickets', ['created_at'], 'contact_id', changed) }}
             {{ linked_dates('crm_nps_responses', ['responded_at'], 'contact_id', changed) }}
@@ -519,6 +521,7 @@
             {{ linked_dates('billing_subscription_item_history', ['valid_from'], 'subscription_id', subscriptions) }}
             {{ linked_dates('billing_invoices', ['created_at', 'period_start'], 'customer_id', changed) }}
             {{ linked_dates('billing_invoice_lines', ['period_start'], 'invoice_id', invoices) }}
+            {{ linked_dates('billing_refunds', ['created_at'], 'invoice_id', invoices) }}
             {{ linked_dates('product_usage_daily', ['usage_date'], 'customer_id', changed) }}
             {{ linked_dates('crm_tickets', ['created_at'], 'company_id', companies) }}
             {{ linked_dates('crm_nps_responses', ['responded_at'], 'company_id', companies) }}

@@ -32,12 +32,16 @@ LATE = {
     "crm_tickets": "hash(ticket_id) % 3 = 0 and created_at >= '2023-03-01' and created_at < '2023-04-01'",
     "crm_nps_responses": "hash(response_id) % 2 = 0 and responded_at < '2023-04-01'",
 }
+# the first two rebuild the months their domain's rule lists (sessions, usage); the others every
+# month from the earliest changed one (domain lineage)
 INCREMENTAL_MODELS = (
     "fct_touchpoints",
     "int_product_usage_monthly",
     "int_funnel_visitors_monthly",
     "fct_product_usage_monthly",
     "int_customer_health_components",
+    "fct_customer_cost_to_serve_monthly",
+    "int_revenue_transactions",
 )
 
 

@@ -1,5 +1,8 @@
 -- A table, not a view: four marts and its key tests read it, each would otherwise recompute it.
-{{ config(materialized='table') }}
+-- Incremental: a movement of month M depends only on its invoice or refund row (and the month's
+-- FX rate), so a run rebuilds the months from the earliest one its inputs changed
+-- (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('month', 'lineage')) }}
 
 -- One row per money movement on an invoice that the revenue metrics read: billed (the total of
 -- a finalised invoice, at created_at), collected (amount_paid of a paid invoice, at paid_at) and
@@ -119,6 +122,7 @@ in_window as (
 
     from transactions
     where transactions.occurred_at < {{ reporting_window_bound('as_of_ts') }}
+        and {{ incremental_months_filter(month_of('transactions.occurred_at'), 'lineage') }}
 
 ),
 

@@ -5,6 +5,10 @@
 -- such tickets (or no usage events) that pool is split evenly over the active customers, so no
 -- cost is lost. Each amount is rounded to 6 decimals and the rounding remainder goes to the
 -- month's first customer (by customer_id), so the allocations sum exactly to the pools.
+-- Incremental: month M reads only month M's pools, customers, tickets and usage, so a run rebuilds
+-- the months from the earliest one its inputs changed (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('month', 'lineage')) }}
+
 with
 
 pools as (
@@ -16,18 +20,21 @@ pools as (
 customer_months as (
 
     select * from {{ ref('fct_customer_mrr_monthly') }}
+    where {{ incremental_months_since('month', 'lineage') }}
 
 ),
 
 tickets as (
 
     select * from {{ ref('int_customer_tickets') }}
+    where {{ incremental_months_since('month', 'lineage') }}
 
 ),
 
 usage as (
 
     select * from {{ ref('fct_product_usage_monthly') }}
+    where {{ incremental_months_since('month', 'lineage') }}
 
 ),
 
