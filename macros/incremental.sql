@@ -5,8 +5,9 @@
     changed (`changed_months`), from the full history: a month is deleted and written again
     whole, never patched. After a successful run the model's post-hook records its state in
     intermediate._incremental_state: the raw load watermark (latest raw._load_log.loaded_at), the
-    reporting window (as_of) and a checksum of its code and every upstream node's code and seeds.
-    Without a recorded state, or when that checksum changed, the run rebuilds every month.
+    reporting window (as_of) and a checksum of its code, every upstream node's code and seeds, and
+    the project vars. Without a recorded state, or when that checksum changed, the run rebuilds
+    every month.
 
     What makes a month "changed" is defined per domain:
     - sessions (int_sessions_stitched, fct_touchpoints): months of sessions delivered or replaced
@@ -18,6 +19,9 @@
     - usage (int_product_usage_monthly): months of usage rows delivered or replaced; every month
       of a customer whose billing_customers row changed (test flag); days between the old and the
       new as_of.
+    - lineage (funnel visitors, product usage, health inputs, cost to serve, revenue
+      transactions): every month from the earliest one anything in the model's lineage changed
+      (lineage_changed_months, below), for models whose month depends only on earlier data.
 
     Strategy by engine (`incremental_config`): DuckDB `delete+insert` keyed on the month column,
     after a pre-hook deletes the changed months (so a month left with no rows is emptied too);
