@@ -58,8 +58,13 @@
 {%- endmacro %}
 
 {#- A filter on the month column for the model's select: true on a full build, else the month is
-    one of the months this run rebuilds (recorded by the pre-hook record_rebuilt_months). -#}
+    one of the months this run rebuilds (recorded by the pre-hook record_rebuilt_months). In the
+    `lineage` domain those are every month from the first one on, so the filter is
+    incremental_months_since's constant bound, which the warehouse can push into a scan. -#}
 {% macro incremental_months_filter(month_expr, domain) -%}
+    {%- if domain == 'lineage' -%}
+        {{ return(incremental_months_since(month_expr, domain)) }}
+    {%- endif -%}
     {#- changed_months reads the reporting window: declared at parse time, so dbt builds it first
         (the raw tables it reads are not declared: they exist before any build, and a unit test
         would otherwise need them as inputs) -#}
@@ -72,19 +77,59 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- For a `lineage` model, whose rebuilt months run from the earliest changed one on: true on a
-    full build, else the month is at most `months_before` months before the first rebuilt month (for
-    inputs the rebuilt months look back at, such as the previous month). -#}
+{#- A lower bound for the model's inputs: true on a full build, else the value (a month, or a date
+    or timestamp column of a dated input) is at or after the first month this run rebuilds, less
+    `months_before` months (for inputs the rebuilt months look back at, such as the previous
+    month). The bound is a constant, so the warehouse prunes the scan of a stored date column. For
+    a `lineage` model, whose rebuilt months run from the first one to the last month, it is the
+    exact filter on its month column; in other domains, a pre-filter beside
+    incremental_months_filter. -#}
 {% macro incremental_months_since(month_expr, domain, months_before=0) -%}
     {%- set _ = ref('int_reporting_window') -%}
-    {%- if domain != 'lineage' -%}
-        {{ exceptions.raise_compiler_error('incremental_months_since: only the lineage domain rebuilds a run of months') }}
-    {%- endif -%}
     {%- if this is not none and is_incremental() and incremental_state() is not none -%}
-        {{ month_expr }} >= {{ add_months('(select min(month) from (' ~ rebuilt_months_sql(this.identifier) ~ ') as rebuilt)', -months_before) }}
+        {%- set floor = incremental_rebuild_floor(domain) -%}
+        {%- if floor is none -%}
+            false
+        {%- else -%}
+            {{ month_expr }} >= {{ add_months("cast('" ~ floor ~ "' as date)", -months_before) }}
+        {%- endif -%}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{#- The first month (YYYY-MM-DD) this incremental run rebuilds, or none when it rebuilds none:
+    when the model is compiled, the same query the pre-hook record_rebuilt_months records. Both
+    read the state of the model's last run and the warehouse as it is when the node starts, so
+    they agree (a DuckDB file is open to one writer, the build, for the whole run). -#}
+{% macro incremental_rebuild_floor(domain) -%}
+    {%- set cache = compile_cache() -%}
+    {%- set key = 'rebuild_floor:' ~ domain -%}
+    {%- if key not in cache -%}
+        {%- set query = 'select cast(min(month) as ' ~ dbt.type_string() ~ ') from ('
+            ~ changed_months(domain, incremental_state(), incremental_month_column()) ~ ') as changed' -%}
+        {%- set first = run_query(query).columns[0].values()[0] -%}
+        {%- do cache.update({key: (first[:10] if first else none)}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{%- endmacro %}
+
+{#- The model's month column, as incremental_config set it: DuckDB's unique key, Spark's partition. -#}
+{% macro incremental_month_column() -%}
+    {%- set column = config.get('unique_key') or (config.get('partition_by') or [none])[0] -%}
+    {%- if column is none -%}
+        {{ exceptions.raise_compiler_error('incremental_month_column: ' ~ this ~ ' is not configured by incremental_config') }}
+    {%- endif -%}
+    {{ return(column) }}
+{%- endmacro %}
+
+{#- Values computed once per compile of a node (its incremental state, its rebuild floor): kept in
+    the node's `model` dictionary, which every macro the node calls shares while it is rendered. -#}
+{% macro compile_cache() -%}
+    {%- if '__saas_metrics_cache' not in model -%}
+        {%- do model.update({'__saas_metrics_cache': {}}) -%}
+    {%- endif -%}
+    {{ return(model['__saas_metrics_cache']) }}
 {%- endmacro %}
 
 {#- The months the model's latest run rebuilt (a null month: every month), as a query. -#}
@@ -215,6 +260,14 @@
     because raw held no billing record). -#}
 {% macro incremental_state() -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set cache = compile_cache() -%}
+    {%- if 'state' not in cache -%}
+        {%- do cache.update({'state': read_incremental_state()}) -%}
+    {%- endif -%}
+    {{ return(cache['state']) }}
+{%- endmacro %}
+
+{% macro read_incremental_state() -%}
     {%- if load_relation(incremental_state_relation()) is none
         or load_relation(raw_relation('_replaced_rows')) is none -%}
         {{ return(none) }}
@@ -463,8 +516,10 @@
     (a subscription's items, an invoice's lines and refunds and their invoice, a contact's tickets and NPS
     responses, a customer's whole billing and usage history and its old and new company's tickets
     and NPS responses). The sessions' rule (started_at) covers a session's own columns only: a model
-    reaches raw sessions only through fct_touchpoints, and only when it names it in lineage_through. A table without a rule here changes
-    every month (1900-01-01) when it has any such row. -#}
+    reaches raw sessions only through fct_touchpoints, and only when it names it in
+    lineage_through. An FX rate changes the months from its own on (every month when it is its
+    currency's earliest). A table without a rule here changes every month (1900-01-01) when it has
+    any such row. -#}
 {% macro raw_change_dates(table, watermark) -%}
     {%- set ts = dbt.type_timestamp() -%}
     {%- set text = dbt.type_string() -%}
@@ -473,6 +528,7 @@
         'web_sessions': ['started_at'],
         'crm_tickets': ['created_at', 'closed_at'],
         'crm_nps_responses': ['responded_at'],
+        'crm_email_events': ['occurred_at'],
         'billing_subscription_item_history': ['valid_from', 'valid_to'],
         'billing_subscriptions': ['created_at', 'trial_start', 'trial_end', 'canceled_at', 'ended_at'],
         'billing_invoices': ['created_at', 'period_start', 'period_end', 'paid_at'],
@@ -488,7 +544,22 @@
         'billing_invoice_lines': 'invoice_id', 'billing_refunds': 'invoice_id', 'crm_contacts': 'contact_id',
         'billing_customers': 'customer_id',
     } -%}
-    {%- if table not in dates -%}
+    {%- if table == 'fx_rates' -%}
+        {#- a month's rate is the latest on or before its last day, or the currency's earliest rate
+            when it has none yet: a rate changes the months from its own on, and every month when it
+            is (or was) the currency's earliest -#}
+        select min(
+            case
+                when earliest.first_rate_date < changes.rate_date then cast(changes.rate_date as {{ ts }})
+                else cast('1900-01-01' as {{ ts }})
+            end
+        ) as from_at
+        from ({{ raw_changes(table, [('currency', text), ('rate_date', 'date')], watermark) }}) as changes
+        left join (
+            select currency, min(rate_date) as first_rate_date from {{ source('raw', table) }} group by currency
+        ) as earliest
+            on changes.currency = earliest.currency
+    {%- elif table not in dates -%}
         select case when count(*) > 0 then cast('1900-01-01' as {{ ts }}) end as from_at
         from (
             select _loaded_at from {{ source('raw', table) }} where _loaded_at > cast('{{ watermark }}' as timestamp)

@@ -21,6 +21,8 @@ DATED = {
     "billing_invoices": "created_at",
     "crm_tickets": "created_at",
     "crm_nps_responses": "responded_at",
+    "fx_rates": "rate_date",
+    "crm_email_events": "occurred_at",
 }
 CUTOFFS = ("2023-05-20", "2023-05-26", "2023-05-29")
 # Late rows, held back from the first load and delivered with the second: each table's in one
@@ -31,6 +33,8 @@ LATE = {
     "crm_contacts": "hash(contact_id) % 20 = 0 and created_at >= timestamp '2023-05-01'",
     "crm_tickets": "hash(ticket_id) % 3 = 0 and created_at >= '2023-03-01' and created_at < '2023-04-01'",
     "crm_nps_responses": "hash(response_id) % 2 = 0 and responded_at < '2023-04-01'",
+    "fx_rates": "rate_date >= '2023-04-01' and rate_date < '2023-04-15'",
+    "crm_email_events": "hash(email_event_id) % 10 = 0 and occurred_at >= '2023-02-01' and occurred_at < '2023-03-01'",
 }
 # the first two rebuild the months their domain's rule lists (sessions, usage); the others every
 # month from the earliest changed one (domain lineage)
@@ -40,8 +44,13 @@ INCREMENTAL_MODELS = (
     "int_funnel_visitors_monthly",
     "fct_product_usage_monthly",
     "int_customer_health_components",
+    "fct_customer_health_monthly",
     "fct_customer_cost_to_serve_monthly",
     "int_revenue_transactions",
+    "int_customer_months",
+    "fct_customer_mrr_monthly",
+    "fct_mrr_movements",
+    "fct_email_engagement_monthly",
 )
 
 
@@ -55,7 +64,7 @@ def _write(con: duckdb.DuckDBPyConnection, folder: Path, table: str, sql: str) -
 
 
 def split_deliveries(data: Path, out: Path) -> list[Path]:
-    """Three delivery folders cut from one generated company (see the module docstring)."""
+    """Four delivery folders cut from one generated company (see the module docstring)."""
     first, second, third, fourth = (out / f"delivery_{n}" for n in range(1, 5))
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
@@ -164,6 +173,15 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
         ),
     ):
         _append(con, third, table, f"select * replace ({replaced}) from {_src(data, table)} where {where}")
+    # a corrected EUR rate of the last day of March: March's rate, and the months from March on
+    fx = _src(data, "fx_rates")
+    _append(
+        con,
+        third,
+        "fx_rates",
+        f"select * replace (usd_per_unit * 1.01 as usd_per_unit) from {fx} "
+        "where currency = 'EUR' and rate_date = date '2023-03-31'",
+    )
     # some customers turn out to be test accounts (their usage leaves every month)
     customers = _src(data, "billing_customers")
     _write(

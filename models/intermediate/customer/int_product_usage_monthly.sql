@@ -26,6 +26,7 @@ live_usage as (
         on daily_usage.customer_id = customers.customer_id
     where not coalesce(customers.is_test, false)
         and daily_usage.usage_date <= {{ reporting_window_bound('as_of_date') }}
+        and {{ incremental_months_since('daily_usage.usage_date', 'usage') }}
         and {{ incremental_months_filter(month_of('daily_usage.usage_date'), 'usage') }}
 
 )

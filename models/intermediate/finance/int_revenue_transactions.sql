@@ -122,7 +122,7 @@ in_window as (
 
     from transactions
     where transactions.occurred_at < {{ reporting_window_bound('as_of_ts') }}
-        and {{ incremental_months_filter(month_of('transactions.occurred_at'), 'lineage') }}
+        and {{ incremental_months_since('transactions.occurred_at', 'lineage') }}
 
 ),
 

@@ -1,8 +1,11 @@
-{{ config(materialized='table') }}
-
 -- One row per customer per month from their first paid month to the as_of month: the local MRR
 -- at the end of the month (the value after the month's last change, carried forward through
 -- months without one) and its USD value at the month's FX rate.
+-- Incremental: month M depends only on the changes up to its end, so a run rebuilds the months
+-- from the earliest one anything upstream changed (macros/incremental.sql, domain lineage); the
+-- value carried into the first of them is the last one before it.
+{{ config(**incremental_config('month', 'lineage')) }}
+
 with
 
 changes as (
@@ -14,6 +17,7 @@ changes as (
 months as (
 
     select * from {{ ref('int_months') }}
+    where {{ incremental_months_filter('month', 'lineage') }}
 
 ),
 
@@ -32,7 +36,23 @@ month_closing_values as (
         max_by(mrr_after_local, changed_at) as closing_mrr_local
 
     from changes
+    where {{ incremental_months_filter('change_month', 'lineage') }}
     group by customer_id, currency, change_month
+
+),
+
+-- the closing value of the last month with a change before the first month rebuilt (none on a
+-- full build)
+carried_in as (
+
+    select
+        customer_id,
+        currency,
+        max_by(mrr_after_local, changed_at) as closing_mrr_local
+
+    from changes
+    where not ({{ incremental_months_filter('change_month', 'lineage') }})
+    group by customer_id, currency
 
 ),
 
@@ -67,10 +87,13 @@ carried_forward as (
         customer_month_grid.customer_id,
         customer_month_grid.currency,
         customer_month_grid.month,
-        {{ last_value_ignore_nulls('month_closing_values.closing_mrr_local') }} over (
-            partition by customer_month_grid.customer_id, customer_month_grid.currency
-            order by customer_month_grid.month
-            rows between unbounded preceding and current row
+        coalesce(
+            {{ last_value_ignore_nulls('month_closing_values.closing_mrr_local') }} over (
+                partition by customer_month_grid.customer_id, customer_month_grid.currency
+                order by customer_month_grid.month
+                rows between unbounded preceding and current row
+            ),
+            carried_in.closing_mrr_local
         ) as mrr_local
 
     from customer_month_grid
@@ -78,6 +101,9 @@ carried_forward as (
         on customer_month_grid.customer_id = month_closing_values.customer_id
             and customer_month_grid.currency = month_closing_values.currency
             and customer_month_grid.month = month_closing_values.month
+    left join carried_in
+        on customer_month_grid.customer_id = carried_in.customer_id
+            and customer_month_grid.currency = carried_in.currency
 
 ),
 

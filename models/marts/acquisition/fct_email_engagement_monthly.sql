@@ -1,5 +1,8 @@
 -- E-mail engagement by month and campaign: contacts sent, delivered, opening, clicking,
 -- unsubscribing, bouncing; rates over the contacts delivered to (so they stay within 0..1).
+-- Incremental: month M counts the events of month M alone, so a run rebuilds the months from the
+-- earliest one anything upstream changed (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('month', 'lineage')) }}
 with
 
 events as (
@@ -23,6 +26,7 @@ contact_campaign_months as (
 
     from events
     where events.occurred_at < {{ reporting_window_bound('as_of_ts') }}
+        and {{ incremental_months_since('events.occurred_at', 'lineage') }}
     group by {{ month_of('events.occurred_at') }}, coalesce(events.campaign_id, '(none)'), events.contact_id
 
 ),

@@ -46,3 +46,4 @@ left join channels
         || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id
 -- an incremental run rebuilds only the months its new raw data can have changed (macros/incremental.sql)
 where {{ incremental_months_filter('sessions.session_month', 'sessions') }}
+    and {{ incremental_months_since('sessions.started_at', 'sessions') }}

@@ -2,6 +2,9 @@
 -- mean (weights are vars, normalised by their sum) scaled to 0..100 and rounded to 2 decimals,
 -- and the band of the rounded score: healthy (>= 70), at_risk (>= 40), critical (< 40).
 -- docs/customer_finance.md explains each component and its default weight.
+-- Incremental: each row is computed from its own components row alone, so a run rebuilds the months
+-- from the earliest one the components rebuilt (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('month', 'lineage')) }}
 {%- set weight_usage_trend = var('health_weight_usage_trend', 0.30) %}
 {%- set weight_seat_utilization = var('health_weight_seat_utilization', 0.20) %}
 {%- set weight_tickets = var('health_weight_tickets', 0.20) %}
@@ -17,6 +20,7 @@ with
 components as (
 
     select * from {{ ref('int_customer_health_components') }}
+    where {{ incremental_months_filter('month', 'lineage') }}
 
 ),
 

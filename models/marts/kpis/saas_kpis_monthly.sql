@@ -33,9 +33,9 @@ gross_margins as (
 
 ),
 
-touchpoints as (
+funnel_visitors as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_funnel_visitors_monthly') }}
 
 ),
 
@@ -99,14 +99,16 @@ paid_first_touch_by_month as (
 
 ),
 
+-- distinct cookies with a session in the month: the funnel counts each once per month, under its
+-- first-touch channel, so the month's sum over channels is that count
 visitors_by_month as (
 
     select
-        touch_month as month,
-        count(distinct anonymous_id) as unique_visitors
+        month,
+        sum(unique_visitors) as unique_visitors
 
-    from touchpoints
-    group by touch_month
+    from funnel_visitors
+    group by month
 
 ),
 

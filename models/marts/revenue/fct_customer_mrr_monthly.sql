@@ -1,10 +1,15 @@
 -- One row per customer per month from their first paid month to the as_of month, zero months
 -- included: MRR at the end of the month, local and in USD at the month's FX rate.
+-- Incremental: each row is its int_customer_months row, so a run rebuilds the months from the
+-- earliest one anything upstream changed (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('month', 'lineage')) }}
+
 with
 
 customer_months as (
 
     select * from {{ ref('int_customer_months') }}
+    where {{ incremental_months_filter('month', 'lineage') }}
 
 )
 

@@ -1,17 +1,24 @@
 -- One row per customer per instant at which their MRR changes (all subscriptions netted), typed
 -- new / expansion / contraction / churn / reactivation at the month's FX rate, plus an fx row at
 -- the first instant of each month in which a non-USD customer's rate moved.
+-- Incremental: a movement of month M depends only on changes up to it and on the MRR at the end of
+-- M and M-1, so a run rebuilds the months from the earliest one anything upstream changed
+-- (macros/incremental.sql, domain lineage), reading the month before for the fx rows.
+{{ config(**incremental_config('movement_month', 'lineage')) }}
+
 with
 
 changes as (
 
     select * from {{ ref('int_customer_mrr_changes') }}
+    where {{ incremental_months_filter('change_month', 'lineage') }}
 
 ),
 
 customer_months as (
 
     select * from {{ ref('int_customer_months') }}
+    where {{ incremental_months_since('month', 'lineage', 1) }}
 
 ),
 
@@ -91,6 +98,7 @@ fx_movements as (
     from month_pairs
     where currency <> 'USD'
         and previous_mrr_local > 0
+        and {{ incremental_months_filter('month', 'lineage') }}
 
 ),
 
