@@ -19,9 +19,10 @@
     - usage (int_product_usage_monthly): months of usage rows delivered or replaced; every month
       of a customer whose billing_customers row changed (test flag); days between the old and the
       new as_of.
-    - lineage (funnel visitors, product usage, health inputs, cost to serve, revenue
-      transactions): every month from the earliest one anything in the model's lineage changed
-      (lineage_changed_months, below), for models whose month depends only on earlier data.
+    - lineage (funnel visitors, product usage, health inputs and scores, cost to serve, revenue
+      transactions, customer MRR months, MRR movements, e-mail engagement): every month from the
+      earliest one anything in the model's lineage changed (lineage_changed_months, below), for
+      models whose month depends only on earlier data.
 
     Strategy by engine (`incremental_config`): DuckDB `delete+insert` keyed on the month column,
     after a pre-hook deletes the changed months (so a month left with no rows is emptied too);
