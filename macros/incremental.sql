@@ -428,18 +428,25 @@
     {{ return(relation) }}
 {%- endmacro %}
 
-{#- No record at all (a warehouse built before months were recorded): every row. -#}
+{#- The months the model's latest run rebuilt, read when the test is compiled (after the model ran)
+    and written into the filter as constants, so the warehouse prunes the scan of a stored month
+    column. Every row when there is no record at all (a warehouse built before months were
+    recorded) or the latest run rebuilt every month (a null month). -#}
 {% macro in_rebuilt_months(model_name, month_column) -%}
-    {%- set months = rebuilt_months_relation() -%}
-    not exists (select 1 from {{ months }} where model_name = '{{ model_name }}')
-    or exists (
-        select 1 from {{ months }} as rebuilt
-        where rebuilt.model_name = '{{ model_name }}'
-            and rebuilt.recorded_at = (
-                select max(recorded_at) from {{ months }} where model_name = '{{ model_name }}'
-            )
-            and (rebuilt.month is null or rebuilt.month = {{ month_column }})
-    )
+    {%- if not execute or load_relation(rebuilt_months_relation()) is none -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set rebuilt = run_query(
+        'select cast(month as ' ~ dbt.type_string() ~ ') from (' ~ rebuilt_months_sql(model_name) ~ ') as rebuilt'
+    ).columns[0].values() -%}
+    {%- if rebuilt | length == 0 or none in rebuilt -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set literals = [] -%}
+    {%- for month in rebuilt | sort -%}
+        {%- do literals.append("cast('" ~ month[:10] ~ "' as date)") -%}
+    {%- endfor -%}
+    {{ return(month_column ~ ' in (' ~ (literals | join(', ')) ~ ')') }}
 {%- endmacro %}
 
 {#- Domain `lineage`, for a monthly model whose month M depends only on rows dated before the end
