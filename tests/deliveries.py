@@ -36,11 +36,10 @@ LATE = {
     "fx_rates": "rate_date >= '2023-04-01' and rate_date < '2023-04-15'",
     "crm_email_events": "hash(email_event_id) % 10 = 0 and occurred_at >= '2023-02-01' and occurred_at < '2023-03-01'",
 }
-# the first two rebuild the months their domain's rule lists (sessions, usage); the others every
-# month from the earliest changed one (domain lineage)
-INCREMENTAL_MODELS = (
-    "fct_touchpoints",
-    "int_product_usage_monthly",
+# models that rebuild the months their domain's rule lists (sessions, usage)
+DOMAIN_MODELS = ("fct_touchpoints", "int_product_usage_monthly")
+# models that rebuild every month from the earliest changed one (domain lineage)
+LINEAGE_MODELS = (
     "int_funnel_visitors_monthly",
     "fct_product_usage_monthly",
     "int_customer_health_components",
@@ -52,6 +51,12 @@ INCREMENTAL_MODELS = (
     "fct_mrr_movements",
     "fct_email_engagement_monthly",
 )
+INCREMENTAL_MODELS = DOMAIN_MODELS + LINEAGE_MODELS
+
+
+def compiled_model(target: Path, name: str) -> str:
+    """The SQL dbt compiled for a model into a target folder."""
+    return next((target / "compiled").rglob(f"{name}.sql")).read_text()
 
 
 def _src(data: Path, table: str) -> str:

@@ -19,7 +19,7 @@ import duckdb
 from saas_metrics.dbt_runner import run_dbt
 from saas_metrics.generator import generate
 from saas_metrics.loader import load_directory
-from tests.deliveries import INCREMENTAL_MODELS, split_deliveries
+from tests.deliveries import DOMAIN_MODELS, INCREMENTAL_MODELS, LINEAGE_MODELS, compiled_model, split_deliveries
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -70,10 +70,6 @@ def rebuilt_and_stored_months(database, name: str) -> tuple[set, set]:
     return rebuilt, stored
 
 
-def compiled_model(target, name: str) -> str:
-    return next((target / "compiled").rglob(f"{name}.sql")).read_text()
-
-
 def assert_rebuilt_some_months(database) -> None:
     """The latest run of each incremental model recorded the months it rebuilt (not the every-month
     marker of a full build), and they are months the model holds."""
@@ -98,14 +94,14 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             continue
         # the build was incremental: the compiled models filter on the months the run rebuilt (the
         # lineage models on the first of them, a constant), and their data tests read those months
-        for name in INCREMENTAL_MODELS[:2]:
+        for name in DOMAIN_MODELS:
             assert "_rebuilt_months" in compiled_model(tmp_path / f"target_{number}", name), name
         assert_rebuilt_some_months(database)
         if number == len(deliveries):
             # the last delivery holds only the final days: the monthly models that rebuild every
             # month from the earliest changed one rebuilt the last month alone (the funnel's
             # visitors too, although fct_touchpoints re-stitched earlier months)
-            for name in INCREMENTAL_MODELS[2:]:
+            for name in LINEAGE_MODELS:
                 rebuilt, stored = rebuilt_and_stored_months(database, name)
                 assert rebuilt == {max(stored)} and len(stored) > 1, (name, rebuilt, stored)
         touchpoint_tests = (tmp_path / f"target_{number}" / "compiled").rglob("*_fct_touchpoints_*.sql")
