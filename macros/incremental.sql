@@ -10,7 +10,7 @@
     every month.
 
     What makes a month "changed" is defined per domain:
-    - sessions (int_sessions_stitched, fct_touchpoints): months of sessions delivered or replaced
+    - sessions (fct_touchpoints): months of sessions delivered or replaced
       (old and new versions, from raw._replaced_rows); every month holding a session of a cookie
       whose owner can have changed (cookies of changed sessions that carry a contact_id, of changed
       contacts, of the sessions of changed contacts, and of contacts created between the old and
@@ -20,9 +20,9 @@
       of a customer whose billing_customers row changed (test flag); days between the old and the
       new as_of.
     - lineage (funnel visitors, product usage, health inputs and scores, cost to serve, revenue
-      transactions, customer MRR months, MRR movements, e-mail engagement): every month from the
-      earliest one anything in the model's lineage changed (lineage_changed_months, below), for
-      models whose month depends only on earlier data.
+      transactions, customer MRR months, MRR movements, e-mail engagement, conversion touches,
+      attribution): every month from the earliest one anything in the model's lineage changed
+      (lineage_changed_months, below), for models whose month depends only on earlier data.
 
     Strategy by engine (`incremental_config`): DuckDB `delete+insert` keyed on the month column,
     after a pre-hook deletes the changed months (so a month left with no rows is emptied too);

@@ -50,7 +50,12 @@ LINEAGE_MODELS = (
     "fct_customer_mrr_monthly",
     "fct_mrr_movements",
     "fct_email_engagement_monthly",
+    "int_conversion_touches",
+    "fct_attribution",
 )
+# lineage models that read the contact a session is stitched to: their first rebuilt month follows
+# the earliest month fct_touchpoints re-stitched
+STITCHED_LINEAGE_MODELS = ("int_conversion_touches", "fct_attribution")
 INCREMENTAL_MODELS = DOMAIN_MODELS + LINEAGE_MODELS
 
 

@@ -1,19 +1,26 @@
-{{ config(materialized='table') }}
-
 -- The touches of each conversion: sessions of any contact of the customer's company that started
 -- within [converted_at - lookback_days, converted_at], both ends inclusive, numbered in order of
 -- (started_at, session_id), with n (touches of the conversion) and the time-decay weight.
+-- Incremental: a conversion's touches are sessions before it, so a run rebuilds the conversion
+-- months from the earliest one its inputs changed (macros/incremental.sql, domain lineage), and
+-- reads the touchpoints from lookback_days before that month on.
+{{ config(**incremental_config('conversion_month', 'lineage')) }}
+{%- set lookback_days = var('lookback_days') | int %}
+
 with
 
 conversions as (
 
     select * from {{ ref('int_conversions') }}
+    where {{ incremental_months_filter('conversion_month', 'lineage') }}
 
 ),
 
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
+    -- lookback_days reach back at most lookback_days // 28 + 1 months before the conversion month
+    where {{ incremental_months_since('touch_month', 'lineage', lookback_days // 28 + 1) }}
 
 ),
 
@@ -32,7 +39,7 @@ touches as (
     from conversions
     inner join touchpoints
         on conversions.company_id = touchpoints.company_id
-            and touchpoints.touched_at >= conversions.converted_at - interval {{ var('lookback_days') | int }} day
+            and touchpoints.touched_at >= conversions.converted_at - interval {{ lookback_days }} day
             and conversions.converted_at >= touchpoints.touched_at
 
 )

@@ -1,17 +1,23 @@
 -- Credit for every conversion (a customer's `new` movement) split over its touches under each
 -- attribution model; credits of a conversion sum to 1 in every model. A conversion with no touch
 -- gets one row with no touchpoint, channel `direct` and credit 1. Rows with credit 0 are omitted.
+-- Incremental: each conversion's credits come from its own touches, so a run rebuilds the conversion
+-- months from the earliest one its inputs changed (macros/incremental.sql, domain lineage).
+{{ config(**incremental_config('conversion_month', 'lineage')) }}
+
 with
 
 touches as (
 
     select * from {{ ref('int_conversion_touches') }}
+    where {{ incremental_months_filter('conversion_month', 'lineage') }}
 
 ),
 
 conversions as (
 
     select * from {{ ref('int_conversions') }}
+    where {{ incremental_months_filter('conversion_month', 'lineage') }}
 
 ),
 
