@@ -66,12 +66,7 @@
     {%- if domain == 'lineage' -%}
         {{ return(incremental_months_since(month_expr, domain)) }}
     {%- endif -%}
-    {#- changed_months reads the reporting window: declared at parse time, so dbt builds it first
-        (the raw tables it reads are not declared: they exist before any build, and a unit test
-        would otherwise need them as inputs) -#}
-    {%- set _ = ref('int_reporting_window') -%}
-    {#- a unit test has no relation of its own (`this` is none): it always tests the full build -#}
-    {%- if this is not none and is_incremental() and incremental_state() is not none -%}
+    {%- if incremental_run_with_state() -%}
         {{ month_expr }} in ({{ rebuilt_months_sql(this.identifier) }})
     {%- else -%}
         true
@@ -86,8 +81,7 @@
     exact filter on its month column; in other domains, a pre-filter beside
     incremental_months_filter. -#}
 {% macro incremental_months_since(month_expr, domain, months_before=0) -%}
-    {%- set _ = ref('int_reporting_window') -%}
-    {%- if this is not none and is_incremental() and incremental_state() is not none -%}
+    {%- if incremental_run_with_state() -%}
         {%- set floor = incremental_rebuild_floor(domain) -%}
         {%- if floor is none -%}
             false
@@ -97,6 +91,17 @@
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the model is being compiled for an incremental run from a usable state (else its
+    filters are `true`: a full build). -#}
+{% macro incremental_run_with_state() -%}
+    {#- changed_months reads the reporting window: declared at parse time, so dbt builds it first
+        (the raw tables it reads are not declared: they exist before any build, and a unit test
+        would otherwise need them as inputs) -#}
+    {%- set _ = ref('int_reporting_window') -%}
+    {#- a unit test has no relation of its own (`this` is none): it always tests the full build -#}
+    {{ return(this is not none and is_incremental() and incremental_state() is not none) }}
 {%- endmacro %}
 
 {#- The first month (YYYY-MM-DD) this incremental run rebuilds, or none when it rebuilds none:
