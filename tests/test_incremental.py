@@ -10,6 +10,7 @@ models are built incrementally; the final warehouse is then copied and rebuilt w
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -60,15 +61,11 @@ def public_marts(database: Path) -> dict[str, list[tuple]]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
-def rebuilt_and_stored_months(database, name: str) -> tuple[set, set]:
-    """The months the latest run of an incremental model recorded as rebuilt, and the months it holds."""
-    month = {
-        "fct_touchpoints": "touch_month",
-        "fct_mrr_movements": "movement_month",
-        "int_conversion_touches": "conversion_month",
-        "fct_attribution": "conversion_month",
-    }.get(name, "month")
-    schema = "marts" if name.startswith("fct_") else "intermediate"
+def rebuilt_and_stored_months(database, target: Path, name: str) -> tuple[set, set]:
+    """The months the latest run of an incremental model recorded as rebuilt, and the months it holds
+    (its month column and schema as the build in `target` configured them)."""
+    node = json.loads((target / "manifest.json").read_text())["nodes"][f"model.saas_metrics.{name}"]
+    month, schema = node["config"]["unique_key"], node["schema"]
     with duckdb.connect(str(database), read_only=True) as con:
         rebuilt = {
             row[0]
@@ -82,11 +79,11 @@ def rebuilt_and_stored_months(database, name: str) -> tuple[set, set]:
     return rebuilt, stored
 
 
-def assert_rebuilt_some_months(database) -> None:
+def assert_rebuilt_some_months(database, target: Path) -> None:
     """The latest run of each incremental model recorded the months it rebuilt (not the every-month
     marker of a full build), and they are months the model holds."""
     for name in INCREMENTAL_MODELS:
-        rebuilt, stored = rebuilt_and_stored_months(database, name)
+        rebuilt, stored = rebuilt_and_stored_months(database, target, name)
         assert None not in rebuilt and rebuilt and rebuilt <= stored, (name, rebuilt, stored)
 
 
@@ -108,15 +105,16 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
         # lineage models on the first of them, a constant), and their data tests read those months
         for name in DOMAIN_MODELS:
             assert "_rebuilt_months" in compiled_model(tmp_path / f"target_{number}", name), name
-        assert_rebuilt_some_months(database)
+        assert_rebuilt_some_months(database, tmp_path / f"target_{number}")
         if number == len(deliveries):
             # the last delivery holds only the final days: the monthly models that rebuild every
             # month from the earliest changed one rebuilt the last month alone (the funnel's
             # visitors too, although fct_touchpoints re-stitched earlier months), those that read
             # the stitched contact every month from the earliest one fct_touchpoints re-stitched
-            restitched, _ = rebuilt_and_stored_months(database, "fct_touchpoints")
+            target = tmp_path / f"target_{number}"
+            restitched, _ = rebuilt_and_stored_months(database, target, "fct_touchpoints")
             for name in LINEAGE_MODELS:
-                rebuilt, stored = rebuilt_and_stored_months(database, name)
+                rebuilt, stored = rebuilt_and_stored_months(database, target, name)
                 if name in STITCHED_LINEAGE_MODELS:
                     assert rebuilt == {month for month in stored if month >= min(restitched)}, (name, rebuilt)
                 else:
