@@ -40,7 +40,7 @@
         'on_schema_change': 'fail',
         'pre_hook': [
             "{{ saas_metrics.record_rebuilt_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
-            "{{ saas_metrics.clear_changed_months('" ~ month_column ~ "') }}",
+            "{{ saas_metrics.clear_changed_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
         ],
         'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
     }) }}
@@ -59,38 +59,44 @@
 {%- endmacro %}
 
 {#- A filter on the month column for the model's select: true on a full build, else the month is
-    one of the months this run rebuilds (recorded by the pre-hook record_rebuilt_months). In the
+    one of the months this run rebuilds (incremental_rebuilt_months), written as constants. In the
     `lineage` domain those are every month from the first one on, so the filter is
-    incremental_months_since's constant bound, which the warehouse can push into a scan. -#}
+    incremental_months_since's bound. -#}
 {% macro incremental_months_filter(month_expr, domain) -%}
     {%- if domain == 'lineage' -%}
         {{ return(incremental_months_since(month_expr, domain)) }}
     {%- endif -%}
-    {%- if incremental_run_with_state() -%}
-        {{ month_expr }} in ({{ rebuilt_months_sql(this.identifier) }})
-    {%- else -%}
-        true
-    {%- endif -%}
+    {%- set months = incremental_rebuilt_months(domain) -%}
+    {{ return('true' if months is none else months_in(month_expr, months)) }}
 {%- endmacro %}
 
 {#- A lower bound for the model's inputs: true on a full build, else the value (a month, or a date
     or timestamp column of a dated input) is at or after the first month this run rebuilds, less
     `months_before` months (for inputs the rebuilt months look back at, such as the previous
-    month). The bound is a constant, so the warehouse prunes the scan of a stored date column. For
-    a `lineage` model, whose rebuilt months run from the first one to the last month, it is the
-    exact filter on its month column; in other domains, a pre-filter beside
-    incremental_months_filter. -#}
+    month); false when the run rebuilds no month. The bound is a constant, so the warehouse prunes
+    the scan of a stored date column. For a `lineage` model, whose rebuilt months run from the
+    first one to the last month, it is the exact filter on its month column; in other domains, a
+    pre-filter beside incremental_months_filter. -#}
 {% macro incremental_months_since(month_expr, domain, months_before=0) -%}
-    {%- if incremental_run_with_state() -%}
-        {%- set floor = incremental_rebuild_floor(domain) -%}
-        {%- if floor is none -%}
-            false
-        {%- else -%}
-            {{ month_expr }} >= {{ add_months("cast('" ~ floor ~ "' as date)", -months_before) }}
-        {%- endif -%}
-    {%- else -%}
+    {%- set months = incremental_rebuilt_months(domain) -%}
+    {%- set dated = [] if months is none else months | reject('none') | list -%}
+    {%- if months is none -%}
         true
+    {%- elif dated | length == 0 -%}
+        false
+    {%- else -%}
+        {{ month_expr }} >= {{ add_months("cast('" ~ dated[0] ~ "' as date)", -months_before) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- `expr` is one of the given months (dates as 'YYYY-MM-DD'; a null month matches no row): false
+    for none. -#}
+{% macro months_in(expr, months) -%}
+    {%- set literals = [] -%}
+    {%- for month in months if month is not none -%}
+        {%- do literals.append("cast('" ~ month ~ "' as date)") -%}
+    {%- endfor -%}
+    {{ return(expr ~ ' in (' ~ (literals | join(', ')) ~ ')' if literals else 'false') }}
 {%- endmacro %}
 
 {#- Whether the model is being compiled for an incremental run from a usable state (else its
@@ -104,20 +110,46 @@
     {{ return(this is not none and is_incremental() and incremental_state() is not none) }}
 {%- endmacro %}
 
-{#- The first month (YYYY-MM-DD) this incremental run rebuilds, or none when it rebuilds none:
-    when the model is compiled, the same query the pre-hook record_rebuilt_months records. Both
-    read the state of the model's last run and the warehouse as it is when the node starts, so
-    they agree (a DuckDB file is open to one writer, the build, for the whole run). -#}
-{% macro incremental_rebuild_floor(domain) -%}
-    {%- set cache = compile_cache() -%}
-    {%- set key = 'rebuild_floor:' ~ domain -%}
-    {%- if key not in cache -%}
-        {%- set query = 'select cast(min(month) as ' ~ dbt.type_string() ~ ') from ('
-            ~ changed_months(domain, incremental_state(), incremental_month_column()) ~ ') as changed' -%}
-        {%- set first = run_query(query).columns[0].values()[0] -%}
-        {%- do cache.update({key: (first[:10] if first else none)}) -%}
+{#- The months this incremental run rebuilds ('YYYY-MM-DD', ascending, a null month last if the
+    domain gave one), or none when it rebuilds every month (no usable state): the domain's changed
+    months, queried once per node and run. The node's compile (its first rebuilt month is a constant
+    in its filters) and its pre-hook (which records the months) are rendered in separate contexts;
+    both read the list from the run's store (run_store). Both happen as the node starts, on the
+    warehouse as it is then (a DuckDB file is open to one writer, the build, for the whole run). -#}
+{% macro incremental_rebuilt_months(domain) -%}
+    {%- if not incremental_run_with_state() -%}
+        {{ return(none) }}
     {%- endif -%}
-    {{ return(cache[key]) }}
+    {%- set store = run_store() -%}
+    {%- if model.unique_id not in store -%}
+        {%- set query = 'select distinct cast(month as ' ~ dbt.type_string() ~ ') from ('
+            ~ changed_months(domain, incremental_state(), incremental_month_column()) ~ ') as changed' -%}
+        {%- set values = run_query(query).columns[0].values() -%}
+        {%- set months = [] -%}
+        {%- for month in values if month is not none -%}
+            {%- do months.append(month[:10]) -%}
+        {%- endfor -%}
+        {%- set months = months | sort -%}
+        {%- if none in values -%}
+            {%- do months.append(none) -%}
+        {%- endif -%}
+        {%- do store.update({model.unique_id: months}) -%}
+    {%- endif -%}
+    {{ return(store[model.unique_id]) }}
+{%- endmacro %}
+
+{#- Values kept for the length of one dbt invocation, shared by every context dbt renders in it
+    (a node's compile, its hooks): a dictionary in the run's graph, keyed by invocation id. Created
+    on run start (create_incremental_state), before the threads start. -#}
+{% macro run_store() -%}
+    {%- if '__saas_metrics_runs' not in graph -%}
+        {%- do graph.update({'__saas_metrics_runs': {}}) -%}
+    {%- endif -%}
+    {%- set runs = graph['__saas_metrics_runs'] -%}
+    {%- if invocation_id not in runs -%}
+        {%- do runs.update({invocation_id: {}}) -%}
+    {%- endif -%}
+    {{ return(runs[invocation_id]) }}
 {%- endmacro %}
 
 {#- The model's month column, as incremental_config set it: DuckDB's unique key, Spark's partition. -#}
@@ -129,7 +161,7 @@
     {{ return(column) }}
 {%- endmacro %}
 
-{#- Values computed once per compile of a node (its incremental state, its rebuild floor): kept in
+{#- Values computed once per compile of a node (its incremental state): kept in
     the node's `model` dictionary, which every macro the node calls shares while it is rendered. -#}
 {% macro compile_cache() -%}
     {%- if '__saas_metrics_cache' not in model -%}
@@ -138,7 +170,8 @@
     {{ return(model['__saas_metrics_cache']) }}
 {%- endmacro %}
 
-{#- The months the model's latest run rebuilt (a null month: every month), as a query. -#}
+{#- The months the latest run of the model that recorded any rebuilt (a null month: every month), as
+    a query. -#}
 {% macro rebuilt_months_sql(model_name) -%}
     select month from {{ rebuilt_months_relation() }}
     where model_name = '{{ model_name }}'
@@ -147,46 +180,50 @@
         )
 {%- endmacro %}
 
-{#- Pre-hook: records the months this run rebuilds, computed once for the run: the changed months
-    of the domain, or a single null month (every month) when no usable state. Appended, never
-    updated (Spark's Parquet tables cannot delete rows): readers take the latest run's rows. The
-    model's data tests read the same rows, so they test the months the run rewrote. -#}
+{#- Pre-hook: records the months this run rebuilds (incremental_rebuilt_months), or a single null
+    month (every month) when no usable state. Appended, never updated (Spark's Parquet tables cannot
+    delete rows): readers take the latest run's rows. The model's data tests read the same rows, so
+    they test the months the run rewrote (after a run that rebuilt none, those of the run before). -#}
 {% macro record_rebuilt_months(domain, month_column) -%}
     {%- if execute -%}
-        {%- set state = incremental_state() if is_incremental() else none -%}
+        {%- set months = incremental_rebuilt_months(domain) if is_incremental() else none -%}
         insert into {{ rebuilt_months_relation() }}
         select '{{ this.identifier }}', month, {{ dbt.current_timestamp() }}
         from (
-            {%- if state is none %}
+            {%- if months is none %}
             select cast(null as date) as month
+            {%- elif months | length == 0 %}
+            select cast(null as date) as month where 1 = 0
             {%- else %}
-            select cast(month as date) as month
-            from ({{ changed_months(domain, state, month_column) }}) as changed_months
+            {%- for month in months %}
+            select {{ "cast(null as date)" if month is none else "cast('" ~ month ~ "' as date)" }} as month
+            {{- ' union all' if not loop.last }}
+            {%- endfor %}
             {%- endif %}
         ) as rebuilt
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook: deletes the months this run rebuilds (every month when no usable state). -#}
-{% macro clear_changed_months(month_column) -%}
+{#- Pre-hook: deletes the months this run rebuilds (every month when no usable state, none when
+    nothing changed). -#}
+{% macro clear_changed_months(domain, month_column) -%}
     {%- if execute and is_incremental() -%}
-        {%- set state = incremental_state() -%}
         {{ return(adapter.dispatch('clear_months', 'saas_metrics')(
-            month_column, none if state is none else rebuilt_months_sql(this.identifier))) }}
+            month_column, incremental_rebuilt_months(domain))) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__clear_months(month_column, months_sql) -%}
+{% macro default__clear_months(month_column, months) -%}
     delete from {{ this }}
-    {%- if months_sql is not none %}
-    where {{ month_column }} in (select month from ({{ months_sql }}) as changed_months)
+    {%- if months is not none %}
+    where {{ months_in(month_column, months) }}
     {%- endif %}
 {%- endmacro %}
 
-{% macro spark__clear_months(month_column, months_sql) -%}
+{% macro spark__clear_months(month_column, months) -%}
     {%- set query = 'select distinct ' ~ month_column ~ ' as month from ' ~ this -%}
-    {%- if months_sql is not none -%}
-        {%- set query = query ~ ' where ' ~ month_column ~ ' in (select month from (' ~ months_sql ~ ') as m)' -%}
+    {%- if months is not none -%}
+        {%- set query = query ~ ' where ' ~ months_in(month_column, months) -%}
     {%- endif -%}
     {%- for month in run_query(query).columns[0].values() -%}
         {%- do run_query('alter table ' ~ this ~ " drop if exists partition (" ~ month_column ~ " = '" ~ month ~ "')") -%}
@@ -296,6 +333,7 @@
     would race). -#}
 {% macro create_incremental_state() -%}
     {%- if execute -%}
+        {%- set _ = run_store() -%}
         {%- set state = incremental_state_relation() -%}
         {%- do run_query('create schema if not exists ' ~ state.without_identifier()) -%}
         {%- do run_query(

@@ -101,11 +101,13 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
         build_models(database, tmp_path / f"target_{number}")
         if number == 1:
             continue
-        # the build was incremental: the compiled models filter on the months the run rebuilt (the
-        # lineage models on the first of them, a constant), and their data tests read those months
-        for name in DOMAIN_MODELS:
-            assert "_rebuilt_months" in compiled_model(tmp_path / f"target_{number}", name), name
+        # the build was incremental: the compiled models filter on the months the run rebuilt, as
+        # constants (the lineage models on the first of them), and their data tests read those months
         assert_rebuilt_some_months(database, tmp_path / f"target_{number}")
+        for name in DOMAIN_MODELS:
+            rebuilt, _ = rebuilt_and_stored_months(database, tmp_path / f"target_{number}", name)
+            compiled = compiled_model(tmp_path / f"target_{number}", name)
+            assert all(f"cast('{month}' as date)" in compiled for month in rebuilt), name
         if number == len(deliveries):
             # the last delivery holds only the final days: the monthly models that rebuild every
             # month from the earliest changed one rebuilt the last month alone (the funnel's
@@ -136,6 +138,15 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
                 f"after delivery {number}: marts.{table} differs from a full refresh"
             )
 
+    # a build with nothing new loaded rebuilds no month and leaves every mart as it was
+    recorded = "select count(*) from intermediate._rebuilt_months"
+    with duckdb.connect(str(database), read_only=True) as con:
+        (months_recorded,) = con.execute(recorded).fetchone()
+    build_models(database, tmp_path / "target_again")
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute(recorded).fetchone() == (months_recorded,)
+    assert public_marts(database) == public_marts(tmp_path / f"full_refresh_{len(deliveries)}.duckdb")
+
     with duckdb.connect(str(database), read_only=True) as con:
         (replaced,) = con.execute("select count(*) from raw._replaced_rows").fetchone()
         (rejects,) = con.execute("select count(*) from raw._rejects").fetchone()
@@ -145,4 +156,4 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             ).fetchall()
         )
     assert replaced > 0 and rejects == 1
-    assert states == {name: len(deliveries) for name in INCREMENTAL_MODELS}
+    assert states == {name: len(deliveries) + 1 for name in INCREMENTAL_MODELS}
