@@ -187,20 +187,15 @@
 {% macro record_rebuilt_months(domain, month_column) -%}
     {%- if execute -%}
         {%- set months = incremental_rebuilt_months(domain) if is_incremental() else none -%}
+        {%- set rows = [none] if months is none or months | length == 0 else months -%}
         insert into {{ rebuilt_months_relation() }}
-        select '{{ this.identifier }}', month, {{ dbt.current_timestamp() }}
-        from (
-            {%- if months is none %}
-            select cast(null as date) as month
-            {%- elif months | length == 0 %}
-            select cast(null as date) as month where 1 = 0
-            {%- else %}
-            {%- for month in months %}
-            select {{ "cast(null as date)" if month is none else "cast('" ~ month ~ "' as date)" }} as month
-            {{- ' union all' if not loop.last }}
-            {%- endfor %}
-            {%- endif %}
-        ) as rebuilt
+        select '{{ this.identifier }}', cast(month as date), {{ dbt.current_timestamp() }}
+        from values
+            {%- for month in rows %} ({{ 'null' if month is none else "'" ~ month ~ "'" }}){{ ',' if not loop.last }}
+            {%- endfor %} as rebuilt(month)
+        {%- if months is not none and months | length == 0 %}
+        where 1 = 0
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
