@@ -258,7 +258,9 @@ def run_size(customers: int, months: int, workdir: Path, seed: int, reuse_load: 
             f"[con.execute(q).fetchall() for q in {lower_bound_sql().split(';')!r}]"
         )
     )
-    target = workdir / f"target_{customers}"
+    # dbt's artifacts and partial-parse state belong to the checkout that builds (its state names the
+    # project's files by path), not to the data folder that several checkouts may share
+    target = project_dir() / "target" / f"bench_{customers}"
     dbt = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
     common = ["--project-dir", str(project_dir()), "--profiles-dir", str(project_dir()), "--target-path", str(target)]
     env = {"SAAS_METRICS_DATABASE": str(database)}
