@@ -1,11 +1,13 @@
 """Incremental builds give exactly the marts of a full refresh.
 
-A small simulated company is delivered in three loads: everything up to a cut-off day, then two
-deliveries of the following days that also carry late-arriving rows for earlier months (sessions,
-usage, contacts held back from the first load) and re-delivered rows (same primary key, changed
-values, some with a changed date in another month), plus a rejected row. After each load the
-models are built incrementally; the final warehouse is then copied and rebuilt with
---full-refresh, and every public mart must be identical, row for row.
+A small simulated company is delivered in four loads (tests/deliveries.py): everything up to a
+cut-off day, then deliveries of the following days that also carry late-arriving rows for earlier
+months (sessions, usage, contacts, tickets, NPS responses, e-mail events, FX rates held back from
+the first load) and re-delivered rows (same primary key, changed values, some with a changed date
+in another month), plus a rejected row, and a last delivery of the final days alone. After each
+load the models are built incrementally, the warehouse is copied and rebuilt with --full-refresh,
+and every public mart must be identical, row for row. Then the same holds for a build with nothing
+new loaded, for a report back-dated to an earlier as_of, and for as_of brought forward again.
 """
 
 from __future__ import annotations
@@ -45,9 +47,15 @@ def test_the_lineage_checksum_covers_every_var_the_models_read():
     assert read - {"as_of"} == listed and "health_ticket_window_months" in listed
 
 
-def build_models(database: Path, target: Path, full_refresh: bool = False) -> None:
+def build_models(database: Path, target: Path, full_refresh: bool = False, dbt_vars: dict | None = None) -> None:
     args = ["--resource-type", "seed", "--resource-type", "model"]
-    run_dbt(["build"], database, extra_args=[*args, *(["--full-refresh"] if full_refresh else [])], target_path=target)
+    run_dbt(
+        ["build"],
+        database,
+        dbt_vars=dbt_vars,
+        extra_args=[*args, *(["--full-refresh"] if full_refresh else [])],
+        target_path=target,
+    )
 
 
 def public_marts(database: Path) -> dict[str, list[tuple]]:
@@ -59,6 +67,13 @@ def public_marts(database: Path) -> dict[str, list[tuple]]:
             ).fetchall()
         ]
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
+
+
+def assert_marts_of_a_full_refresh(database: Path, full: Path, when: str) -> None:
+    incremental_marts, full_marts = public_marts(database), public_marts(full)
+    assert set(incremental_marts) == set(full_marts) and len(full_marts) > 25
+    for table, rows in full_marts.items():
+        assert incremental_marts[table] == rows, f"{when}: marts.{table} differs from a full refresh"
 
 
 def rebuilt_and_stored_months(database, target: Path, name: str) -> tuple[set, set]:
@@ -131,12 +146,7 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             assert compiled_model(tmp_path / f"target_{number}", name) != compiled_model(
                 tmp_path / f"target_full_{number}", name
             ), f"{name} compiled as a full build"
-        incremental_marts, full_marts = public_marts(database), public_marts(full)
-        assert set(incremental_marts) == set(full_marts) and len(full_marts) > 25
-        for table, rows in full_marts.items():
-            assert incremental_marts[table] == rows, (
-                f"after delivery {number}: marts.{table} differs from a full refresh"
-            )
+        assert_marts_of_a_full_refresh(database, full, f"after delivery {number}")
 
     # a build with nothing new loaded rebuilds no month and leaves every mart as it was
     recorded = "select count(*) from intermediate._rebuilt_months"
@@ -145,7 +155,28 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
     build_models(database, tmp_path / "target_again")
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute(recorded).fetchone() == (months_recorded,)
-    assert public_marts(database) == public_marts(tmp_path / f"full_refresh_{len(deliveries)}.duckdb")
+    assert_marts_of_a_full_refresh(database, tmp_path / f"full_refresh_{len(deliveries)}.duckdb", "nothing new")
+
+    # a report back-dated to an earlier as_of (the as_of band spans months), then brought forward
+    with duckdb.connect(str(database), read_only=True) as con:
+        (as_of,) = con.execute(
+            "select cast(max(as_of_date) - interval 40 day as date) from intermediate.int_reporting_window"
+        ).fetchone()
+    earlier = {"as_of": as_of.isoformat()}
+    build_models(database, tmp_path / "target_earlier", dbt_vars=earlier)
+    for name in LINEAGE_MODELS:
+        # incremental: the months from the earlier as_of's on (the stitched models from the first
+        # month fct_touchpoints re-stitched, as contacts created since that as_of no longer count)
+        rebuilt, _ = rebuilt_and_stored_months(database, tmp_path / "target_earlier", name)
+        first = as_of.replace(day=1)
+        assert None not in rebuilt and rebuilt, (name, rebuilt)
+        assert min(rebuilt) <= first if name in STITCHED_LINEAGE_MODELS else min(rebuilt) == first, (name, rebuilt)
+    full = tmp_path / "full_refresh_earlier.duckdb"
+    shutil.copyfile(database, full)
+    build_models(full, tmp_path / "target_full_earlier", full_refresh=True, dbt_vars=earlier)
+    assert_marts_of_a_full_refresh(database, full, f"as_of {as_of}")
+    build_models(database, tmp_path / "target_forward")
+    assert_marts_of_a_full_refresh(database, tmp_path / f"full_refresh_{len(deliveries)}.duckdb", "as_of forward")
 
     with duckdb.connect(str(database), read_only=True) as con:
         (replaced,) = con.execute("select count(*) from raw._replaced_rows").fetchone()
@@ -156,4 +187,4 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             ).fetchall()
         )
     assert replaced > 0 and rejects == 1
-    assert states == {name: len(deliveries) + 1 for name in INCREMENTAL_MODELS}
+    assert states == {name: len(deliveries) + 3 for name in INCREMENTAL_MODELS}
