@@ -170,7 +170,7 @@
     {{ return(model['__saas_metrics_cache']) }}
 {%- endmacro %}
 
-{#- The months the latest run of the model that recorded any rebuilt (a null month: every month), as
+{#- The months recorded by the model's latest run that recorded any (a null month: every month), as
     a query. -#}
 {% macro rebuilt_months_sql(model_name) -%}
     select month from {{ rebuilt_months_relation() }}
