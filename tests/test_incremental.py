@@ -7,7 +7,8 @@ the first load) and re-delivered rows (same primary key, changed values, some wi
 in another month), plus a rejected row, and a last delivery of the final days alone. After each
 load the models are built incrementally, the warehouse is copied and rebuilt with --full-refresh,
 and every public mart must be identical, row for row. Then the same holds for a build with nothing
-new loaded, for a report back-dated to an earlier as_of, and for as_of brought forward again.
+new loaded, for a report back-dated to an earlier as_of, for as_of brought forward again, and
+after a corrected price (a raw table without a date rule: every month rebuilt).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -178,6 +180,32 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
     build_models(database, tmp_path / "target_forward")
     assert_marts_of_a_full_refresh(database, tmp_path / f"full_refresh_{len(deliveries)}.duckdb", "as_of forward")
 
+    # a corrected price, a table without a date rule: the lineage models rebuild every month (from
+    # 1900, the rule's marker) and the MRR of every month it prices changes
+    correction = tmp_path / "price_correction"
+    correction.mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            f"""copy (
+                select * replace (unit_amount * 2 as unit_amount)
+                from read_parquet('{data / "billing_prices.parquet"}')
+                where price_id = (
+                    select price_id from read_parquet('{data / "billing_subscription_item_history.parquet"}')
+                    group by price_id order by count(*) desc, price_id limit 1
+                )
+            ) to '{correction / "billing_prices.parquet"}' (format parquet)"""
+        )
+    mrr_before = public_marts(database)["fct_mrr_monthly"]
+    load_directory(correction, database)
+    build_models(database, tmp_path / "target_price")
+    rebuilt, _ = rebuilt_and_stored_months(database, tmp_path / "target_price", "fct_customer_mrr_monthly")
+    assert min(rebuilt) == date(1900, 1, 1), rebuilt
+    assert public_marts(database)["fct_mrr_monthly"] != mrr_before
+    full = tmp_path / "full_refresh_price.duckdb"
+    shutil.copyfile(database, full)
+    build_models(full, tmp_path / "target_full_price", full_refresh=True)
+    assert_marts_of_a_full_refresh(database, full, "a corrected price")
+
     with duckdb.connect(str(database), read_only=True) as con:
         (replaced,) = con.execute("select count(*) from raw._replaced_rows").fetchone()
         (rejects,) = con.execute("select count(*) from raw._rejects").fetchone()
@@ -187,4 +215,4 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
             ).fetchall()
         )
     assert replaced > 0 and rejects == 1
-    assert states == {name: len(deliveries) + 3 for name in INCREMENTAL_MODELS}
+    assert states == {name: len(deliveries) + 4 for name in INCREMENTAL_MODELS}
