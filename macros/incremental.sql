@@ -186,7 +186,7 @@
     they test the months the run rewrote (after a run that rebuilt none, those of the run before). -#}
 {% macro record_rebuilt_months(domain, month_column) -%}
     {%- if execute -%}
-        {%- set months = incremental_rebuilt_months(domain) if is_incremental() else none -%}
+        {%- set months = incremental_rebuilt_months(domain) -%}
         {%- set rows = [none] if months is none or months | length == 0 else months -%}
         insert into {{ rebuilt_months_relation() }}
         select '{{ this.identifier }}', cast(month as date), {{ dbt.current_timestamp() }}

@@ -71,6 +71,14 @@ def public_marts(database: Path) -> dict[str, list[tuple]]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
+def full_refresh_of(database: Path, tmp_path: Path, label: str, dbt_vars: dict | None = None) -> Path:
+    """A copy of the warehouse rebuilt with --full-refresh (its dbt artifacts in target_full_<label>)."""
+    full = tmp_path / f"full_refresh_{label}.duckdb"
+    shutil.copyfile(database, full)
+    build_models(full, tmp_path / f"target_full_{label}", full_refresh=True, dbt_vars=dbt_vars)
+    return full
+
+
 def assert_marts_of_a_full_refresh(database: Path, full: Path, when: str) -> None:
     incremental_marts, full_marts = public_marts(database), public_marts(full)
     assert set(incremental_marts) == set(full_marts) and len(full_marts) > 25
@@ -141,9 +149,7 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
         touchpoint_tests = (tmp_path / f"target_{number}" / "compiled").rglob("*_fct_touchpoints_*.sql")
         # (the months as constants, read when the test is compiled)
         assert all("touch_month in (cast(" in path.read_text() for path in touchpoint_tests)
-        full = tmp_path / f"full_refresh_{number}.duckdb"
-        shutil.copyfile(database, full)
-        build_models(full, tmp_path / f"target_full_{number}", full_refresh=True)
+        full = full_refresh_of(database, tmp_path, str(number))
         for name in INCREMENTAL_MODELS:
             assert compiled_model(tmp_path / f"target_{number}", name) != compiled_model(
                 tmp_path / f"target_full_{number}", name
@@ -173,10 +179,7 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
         first = as_of.replace(day=1)
         assert None not in rebuilt and rebuilt, (name, rebuilt)
         assert min(rebuilt) <= first if name in STITCHED_LINEAGE_MODELS else min(rebuilt) == first, (name, rebuilt)
-    full = tmp_path / "full_refresh_earlier.duckdb"
-    shutil.copyfile(database, full)
-    build_models(full, tmp_path / "target_full_earlier", full_refresh=True, dbt_vars=earlier)
-    assert_marts_of_a_full_refresh(database, full, f"as_of {as_of}")
+    assert_marts_of_a_full_refresh(database, full_refresh_of(database, tmp_path, "earlier", earlier), f"as_of {as_of}")
     build_models(database, tmp_path / "target_forward")
     assert_marts_of_a_full_refresh(database, tmp_path / f"full_refresh_{len(deliveries)}.duckdb", "as_of forward")
 
@@ -201,10 +204,7 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
     rebuilt, _ = rebuilt_and_stored_months(database, tmp_path / "target_price", "fct_customer_mrr_monthly")
     assert min(rebuilt) == date(1900, 1, 1), rebuilt
     assert public_marts(database)["fct_mrr_monthly"] != mrr_before
-    full = tmp_path / "full_refresh_price.duckdb"
-    shutil.copyfile(database, full)
-    build_models(full, tmp_path / "target_full_price", full_refresh=True)
-    assert_marts_of_a_full_refresh(database, full, "a corrected price")
+    assert_marts_of_a_full_refresh(database, full_refresh_of(database, tmp_path, "price"), "a corrected price")
 
     with duckdb.connect(str(database), read_only=True) as con:
         (replaced,) = con.execute("select count(*) from raw._replaced_rows").fetchone()
