@@ -358,10 +358,11 @@ def _median_of(runs: list[SizeResult]) -> SizeResult:
     first = runs[0]
 
     def median_step(name: str) -> Step:
+        """The median time of the runs' step, and the highest of their peaks (a memory goal is a ceiling)."""
         steps = [getattr(r, name) for r in runs]
         return Step(
             seconds=statistics.median(s.seconds for s in steps),
-            peak_rss_mib=statistics.median(s.peak_rss_mib for s in steps),
+            peak_rss_mib=max(s.peak_rss_mib for s in steps),
         )
 
     return SizeResult(

@@ -248,7 +248,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     bench.add_argument("--months", type=int, default=36)
     bench.add_argument("--seed", type=int, default=42)
-    bench.add_argument("--repeat", type=int, default=1, help="runs per size; medians are reported")
+    bench.add_argument("--repeat", type=int, default=1, help="runs per size; median times, highest peak memory")
     bench.add_argument("--workdir", default="warehouse/bench", help="where data and databases go")
     bench.add_argument(
         "--reuse-load",
