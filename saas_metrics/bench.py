@@ -365,6 +365,11 @@ def _median_of(runs: list[SizeResult]) -> SizeResult:
             peak_rss_mib=max(s.peak_rss_mib for s in steps),
         )
 
+    def median_run(name: str) -> SizeResult:
+        """The run whose step took the median time (the lower one of the middle two for an even count)."""
+        ordered = sorted(runs, key=lambda r: getattr(r, name).seconds)
+        return ordered[(len(ordered) - 1) // 2]
+
     return SizeResult(
         customers=first.customers,
         months=first.months,
@@ -375,10 +380,10 @@ def _median_of(runs: list[SizeResult]) -> SizeResult:
         build=median_step("build"),
         model_seconds=statistics.median(r.model_seconds for r in runs),
         test_seconds=statistics.median(r.test_seconds for r in runs),
-        slowest_models=first.slowest_models,
+        slowest_models=median_run("build").slowest_models,
         daily_load=median_step("daily_load"),
         daily_build=median_step("daily_build"),
         daily_model_seconds=statistics.median(r.daily_model_seconds for r in runs),
         daily_test_seconds=statistics.median(r.daily_test_seconds for r in runs),
-        slowest_daily_models=first.slowest_daily_models,
+        slowest_daily_models=median_run("daily_build").slowest_daily_models,
     )
