@@ -8,7 +8,8 @@ child process with the peak resident memory of the whole process tree sampled fr
   the models' and the tests' execution times and the slowest models from dbt's run_results.json;
 - daily run: the last day of the simulated data is held back from the first load; it is then loaded
   on its own and the same `dbt build` runs again (the incremental models rebuild changed months).
-It prints the ratios build / lower bound, daily run / full build and build-time growth between sizes.
+It prints the ratios build / lower bound, daily run / full build and build-time growth between sizes,
+then each performance goal of the project (`goal_lines`), met or missed and by how much.
 """
 
 from __future__ import annotations
@@ -328,6 +329,65 @@ def report(results: list[SizeResult]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Goal:
+    """A performance goal: a figure measured at one size (or a ratio between two), and its limit.
+    `strict` means the figure must stay under the limit ("under 60 s"), else at most equal to it."""
+
+    text: str
+    limit: float
+    unit: str
+    strict: bool = False
+
+    def verdict(self, value: float) -> str:
+        met = value < self.limit if self.strict else value <= self.limit
+        figure = f"{value:,.2f}{self.unit}"
+        if met:
+            return f"met: {figure}"
+        return (
+            f"MISSED: {figure}, over by {value - self.limit:,.2f}{self.unit} "
+            f"({value / self.limit:.2f}x the limit of {self.limit:,g}{self.unit})"
+        )
+
+
+def goal_lines(results: list[SizeResult]) -> list[str]:
+    """Each performance goal the measured sizes allow checking, met or missed and by how much.
+    A goal whose size (or pair of sizes) was not measured is listed as not measured."""
+    by_size = {r.customers: r for r in results if r.build}
+    small, large = by_size.get(100_000), by_size.get(1_000_000)
+    checks: list[tuple[Goal, float | None]] = [
+        (Goal("100,000 customers: full build under 60 s", 60, " s", strict=True), small and small.build.seconds),
+        (
+            Goal("1,000,000 customers: full build under 10 minutes", 600, " s", strict=True),
+            large and large.build.seconds,
+        ),
+        (
+            Goal("1,000,000 customers: peak memory of the build under 8 GiB", 8 * 1024, " MiB", strict=True),
+            large and large.build.peak_rss_mib,
+        ),
+        (
+            Goal("build time 1,000,000 / 100,000 customers at most 12", 12, "x"),
+            small and large and large.build.seconds / small.build.seconds,
+        ),
+        (
+            Goal("1,000,000 customers: daily run at most 10% of the full build", 10, "%"),
+            large and large.daily_build and 100 * large.daily_build.seconds / large.build.seconds,
+        ),
+    ]
+    for customers, r in sorted(by_size.items()):
+        if r.lower_bound and r.lower_bound.seconds:
+            checks.append(
+                (
+                    Goal(f"{customers:,} customers: full build at most 20x the raw-scan lower bound", 20, "x"),
+                    r.build.seconds / r.lower_bound.seconds,
+                )
+            )
+    lines = ["goals:"]
+    for goal, value in checks:
+        lines.append(f"  {goal.text}: " + ("not measured" if value is None else goal.verdict(value)))
+    return lines
+
+
 def run_bench(
     customers: list[int], months: int, workdir: Path, seed: int, repeat: int = 1, reuse_load: bool = False
 ) -> list[SizeResult]:
@@ -349,6 +409,9 @@ def run_bench(
         print("\nall sizes:")
         for line in report(results):
             print(line)
+    print()
+    for line in goal_lines(results):
+        print(line)
     return results
 
 
