@@ -84,7 +84,7 @@ first_touch as (
 
     select
         contact_id,
-        min_by(channel, (touched_at, touchpoint_id)) as first_touch_channel
+        {{ first_by('channel', ['touched_at', 'touchpoint_id']) }} as first_touch_channel
 
     from touchpoints
     where contact_id is not null
@@ -93,7 +93,6 @@ first_touch as (
 )
 
 select
-    first_entries.contact_id || '|' || first_entries.funnel_stage as contact_stage_id,
     first_entries.contact_id,
     first_entries.funnel_stage,
     first_entries.stage_rank,

@@ -37,7 +37,7 @@ visitor_channels as (
 
     select
         anonymous_id,
-        min_by(channel, (touched_at, touchpoint_id)) as first_touch_channel
+        {{ first_by('channel', ['touched_at', 'touchpoint_id']) }} as first_touch_channel
 
     from touchpoints
     group by anonymous_id

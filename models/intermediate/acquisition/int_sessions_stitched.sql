@@ -65,7 +65,7 @@ cookie_owners as (
 
     select
         cookie_candidates.anonymous_id,
-        min_by(contacts.contact_id, (contacts.created_at, contacts.contact_id)) as contact_id
+        {{ first_by('contacts.contact_id', ['contacts.created_at', 'contacts.contact_id']) }} as contact_id
 
     from cookie_candidates
     inner join contacts
