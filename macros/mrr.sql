@@ -22,3 +22,18 @@
         else {{ usd_per_unit }}
     end
 {%- endmacro %}
+
+{#- The customers active at a month's end, one row per customer and month, from rows of
+    fct_customer_mrr_monthly (one per customer, month and currency): active when any of its rows
+    is, with the month's MRR in USD summed over them. `customer_months` names the relation or CTE
+    that holds those rows. -#}
+{% macro active_customer_months_from(customer_months) -%}
+    select
+        customer_id,
+        month,
+        sum(mrr) as mrr
+
+    from {{ customer_months }}
+    group by customer_id, month
+    having bool_or(is_active)
+{%- endmacro %}

@@ -71,19 +71,25 @@ invoices as (
 
 ),
 
+-- grouped before the month ends are joined in: grouped after, by month_end_at too, the warehouse
+-- aggregates the customer-months twice
+active_customer_mrr as (
+
+    {{ active_customer_months_from('customer_months') }}
+
+),
+
 active_customer_months as (
 
     select
-        customer_months.customer_id,
-        customer_months.month,
+        active_customer_mrr.customer_id,
+        active_customer_mrr.month,
         months.month_end_at,
-        sum(customer_months.mrr) as mrr
+        active_customer_mrr.mrr
 
-    from customer_months
+    from active_customer_mrr
     inner join months
-        on customer_months.month = months.month
-    group by customer_months.customer_id, customer_months.month, months.month_end_at
-    having bool_or(customer_months.is_active)
+        on active_customer_mrr.month = months.month
 
 ),
 

@@ -40,14 +40,7 @@ usage as (
 
 active_customers as (
 
-    select
-        customer_id,
-        month,
-        sum(mrr) as mrr
-
-    from customer_months
-    group by customer_id, month
-    having bool_or(is_active)
+    {{ active_customer_months_from('customer_months') }}
 
 ),
 
@@ -107,35 +100,42 @@ bases as (
 
 ),
 
+-- the month's totals, grouped and joined back rather than windows over each month's customers
+-- (which sort them), and the month's first customer, who takes the rounding remainders
 month_totals as (
 
     select
-        *,
-        sum(tickets) over (partition by month) as month_tickets,
-        sum(usage_events) over (partition by month) as month_usage_events,
-        count(*) over (partition by month) as month_active_customers,
-        row_number() over (partition by month order by customer_id) as customer_order
+        month,
+        sum(tickets) as month_tickets,
+        sum(usage_events) as month_usage_events,
+        count(*) as month_active_customers,
+        min(customer_id) as first_customer_id
 
     from bases
+    group by month
 
 ),
 
 shares as (
 
     select
-        *,
-        month_tickets = 0 as is_ticket_share_even,
-        month_usage_events = 0 as is_usage_share_even,
+        bases.*,
+        bases.customer_id = month_totals.first_customer_id as is_first_customer,
+        month_totals.month_tickets = 0 as is_ticket_share_even,
+        month_totals.month_usage_events = 0 as is_usage_share_even,
         case
-            when month_tickets > 0 then cast(tickets as double) / month_tickets
-            else {{ divide('1', 'month_active_customers') }}
+            when month_totals.month_tickets > 0 then cast(bases.tickets as double) / month_totals.month_tickets
+            else {{ divide('1', 'month_totals.month_active_customers') }}
         end as ticket_share,
         case
-            when month_usage_events > 0 then cast(usage_events as double) / month_usage_events
-            else {{ divide('1', 'month_active_customers') }}
+            when month_totals.month_usage_events > 0
+                then cast(bases.usage_events as double) / month_totals.month_usage_events
+            else {{ divide('1', 'month_totals.month_active_customers') }}
         end as usage_event_share
 
-    from month_totals
+    from bases
+    inner join month_totals
+        on bases.month = month_totals.month
 
 ),
 
@@ -156,31 +156,36 @@ rounded as (
 
 ),
 
+-- what is left of each pool after rounding, for the month's first customer
+remainders as (
+
+    select
+        month,
+        max(support_pool) - sum(support_rounded) as support_remainder,
+        max(customer_success_pool) - sum(customer_success_rounded) as customer_success_remainder,
+        max(infrastructure_pool) - sum(infrastructure_rounded) as infrastructure_remainder
+
+    from rounded
+    group by month
+
+),
+
 allocated as (
 
     select
-        *,
-        case
-            when customer_order = 1
-                then support_pool - sum(support_rounded) over (partition by month) + support_rounded
-            else support_rounded
-        end as support_cost,
-        case
-            when customer_order = 1
-                then
-                    customer_success_pool - sum(customer_success_rounded) over (partition by month)
-                    + customer_success_rounded
-            else customer_success_rounded
-        end as customer_success_cost,
-        case
-            when customer_order = 1
-                then
-                    infrastructure_pool - sum(infrastructure_rounded) over (partition by month)
-                    + infrastructure_rounded
-            else infrastructure_rounded
-        end as infrastructure_cost
+        rounded.*,
+        rounded.support_rounded
+        + case when rounded.is_first_customer then remainders.support_remainder else 0 end as support_cost,
+        rounded.customer_success_rounded
+        + case when rounded.is_first_customer then remainders.customer_success_remainder else 0 end
+            as customer_success_cost,
+        rounded.infrastructure_rounded
+        + case when rounded.is_first_customer then remainders.infrastructure_remainder else 0 end
+            as infrastructure_cost
 
     from rounded
+    inner join remainders
+        on rounded.month = remainders.month
 
 )
 
