@@ -63,6 +63,25 @@ class SizeResult:
         candidates = (self.load, self.build, self.daily_load, self.daily_build)
         return [s for s in candidates if s]
 
+    @property
+    def lower_bound_ratio(self) -> float | None:
+        """Full build / raw-scan lower bound; None when either was not measured."""
+        if not self.build or not self.lower_bound or not self.lower_bound.seconds:
+            return None
+        return self.build.seconds / self.lower_bound.seconds
+
+    @property
+    def daily_share(self) -> float | None:
+        """Daily run / full build (a fraction); None when either was not measured."""
+        if not self.build or not self.daily_build:
+            return None
+        return self.daily_build.seconds / self.build.seconds
+
+
+def build_growth(small: SizeResult, large: SizeResult) -> float:
+    """How much longer the larger size's full build took: large / small."""
+    return large.build.seconds / small.build.seconds
+
 
 def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
@@ -304,7 +323,7 @@ def report(results: list[SizeResult]) -> list[str]:
     for r in results:
         if not r.build:
             continue
-        ratio = r.build.seconds / r.lower_bound.seconds if r.lower_bound and r.lower_bound.seconds else float("nan")
+        ratio = r.lower_bound_ratio if r.lower_bound_ratio is not None else float("nan")
         lines.append(
             f"{r.customers:,} customers: full build {r.build.seconds:.1f} s = {ratio:.1f} x the raw-scan lower bound; "
             f"peak memory {r.build.peak_rss_mib:.0f} MiB (build), "
@@ -313,7 +332,7 @@ def report(results: list[SizeResult]) -> list[str]:
         if r.daily_build:
             lines.append(
                 f"  daily run (one day appended, then dbt build) {r.daily_build.seconds:.1f} s = "
-                f"{r.daily_build.seconds / r.build.seconds:.1%} of the full build; models alone "
+                f"{r.daily_share:.1%} of the full build; models alone "
                 f"{r.daily_model_seconds / r.model_seconds:.1%} of the full build's models"
             )
         lines.append("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_models))
@@ -321,7 +340,7 @@ def report(results: list[SizeResult]) -> list[str]:
             lines.append("  slowest in the daily run: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_daily_models))
     ordered = sorted((r for r in results if r.build), key=lambda r: r.customers)
     for small, large in zip(ordered, ordered[1:], strict=False):
-        growth = large.build.seconds / small.build.seconds
+        growth = build_growth(small, large)
         lines.append(
             f"build time {large.customers:,} / {small.customers:,} customers = {growth:.2f} "
             f"(customers x{large.customers / small.customers:.0f})"
@@ -367,19 +386,19 @@ def goal_lines(results: list[SizeResult]) -> list[str]:
         ),
         (
             Goal("build time 1,000,000 / 100,000 customers at most 12", 12, "x"),
-            small and large and large.build.seconds / small.build.seconds,
+            build_growth(small, large) if small and large else None,
         ),
         (
             Goal("1,000,000 customers: daily run at most 10% of the full build", 10, "%"),
-            large and large.daily_build and 100 * large.daily_build.seconds / large.build.seconds,
+            None if large is None or large.daily_share is None else 100 * large.daily_share,
         ),
     ]
     for customers, r in sorted(by_size.items()):
-        if r.lower_bound and r.lower_bound.seconds:
+        if r.lower_bound_ratio is not None:
             checks.append(
                 (
                     Goal(f"{customers:,} customers: full build at most 20x the raw-scan lower bound", 20, "x"),
-                    r.build.seconds / r.lower_bound.seconds,
+                    r.lower_bound_ratio,
                 )
             )
     lines = ["goals:"]
