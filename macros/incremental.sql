@@ -1,21 +1,24 @@
-{#- Incremental models, rebuilt a month at a time.
+{#- Incremental models, rebuilt a month (or, for sessions on DuckDB, a row) at a time.
 
     An incremental model keeps one partition per month (its month column). Each run rebuilds
     exactly the months that the raw data loaded since the model's last successful run can have
     changed (`changed_months`), from the full history: a month is deleted and written again
-    whole, never patched. After a successful run the model's post-hook records its state in
+    whole. A model with a row key (`incremental_config(..., row_key=...)`, in a domain with a row
+    rule: `changed_rows`) is patched instead on DuckDB: only the rows that can have changed are
+    deleted and written again, in the months they fall in; rows the new data cannot have changed
+    stay as stored. After a successful run the model's post-hook records its state in
     intermediate._incremental_state: the raw load watermark (latest raw._load_log.loaded_at), the
     reporting window (as_of) and a checksum of its code, every upstream node's code and seeds, and
     the project vars. Without a recorded state, or when that checksum changed, the run rebuilds
     every month.
 
-    What makes a month "changed" is defined per domain:
-    - sessions (fct_touchpoints): months of sessions delivered or replaced
-      (old and new versions, from raw._replaced_rows); every month holding a session of a cookie
-      whose owner can have changed (cookies of changed sessions that carry a contact_id, of changed
-      contacts, of the sessions of changed contacts, and of contacts created between the old and
-      the new as_of); every month holding a session of a changed contact; sessions between the old
-      and the new as_of.
+    What makes a month (or row) "changed" is defined per domain:
+    - sessions (fct_touchpoints, row key touchpoint_id): sessions delivered or replaced (old and
+      new versions, from raw._replaced_rows); every session of a cookie whose owner can have
+      changed (cookies of changed sessions that carry a contact_id, of changed contacts, of the
+      sessions of changed contacts, and of contacts created between the old and the new as_of);
+      every session of a changed contact; sessions between the old and the new as_of; and the
+      months of all of these.
     - usage (int_product_usage_monthly): months of usage rows delivered or replaced; every month
       of a customer whose billing_customers row changed (test flag); days between the old and the
       new as_of.
@@ -25,12 +28,15 @@
       (lineage_changed_months, below), for models whose month depends only on earlier data.
 
     Strategy by engine (`incremental_config`): DuckDB `delete+insert` keyed on the month column,
-    after a pre-hook deletes the changed months (so a month left with no rows is emptied too);
-    Spark `insert_overwrite` partitioned by the month column (Parquet tables support only append
-    and insert_overwrite), whose pre-hook drops the changed months' partitions. -#}
+    after a pre-hook deletes the changed months (so a month left with no rows is emptied too), or,
+    with a row key, `append` after a pre-hook deletes the changed rows, whose keys
+    incremental_rebuilt_months stored in intermediate._changed_rows_<model> (a row that left the
+    reporting window is deleted and not written again); Spark `insert_overwrite` partitioned by the month column
+    (Parquet tables support only append and insert_overwrite), whose pre-hook drops the changed
+    months' partitions, with or without a row key. -#}
 
-{% macro incremental_config(month_column, domain) -%}
-    {{ return(adapter.dispatch('incremental_config', 'saas_metrics')(month_column, domain)) }}
+{% macro incremental_config(month_column, domain, row_key=none) -%}
+    {{ return(adapter.dispatch('incremental_config', 'saas_metrics')(month_column, domain, row_key)) }}
 {%- endmacro %}
 
 {#- What every engine shares: the month-level pre-hook, the state post-hook, fail on schema change. -#}
@@ -38,6 +44,7 @@
     {{ return({
         'materialized': 'incremental',
         'on_schema_change': 'fail',
+        'incremental_month_column': month_column,
         'pre_hook': [
             "{{ saas_metrics.record_rebuilt_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
             "{{ saas_metrics.clear_changed_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
@@ -46,13 +53,29 @@
     }) }}
 {%- endmacro %}
 
-{% macro default__incremental_config(month_column, domain) -%}
+{#- DuckDB: whole months replaced (delete+insert on the month column), or, for a model with a row key
+    (a domain with a row rule, changed_rows), only the rows that can have changed: their keys are
+    stored when the months are (incremental_rebuilt_months), a pre-hook deletes those rows, and the
+    model's select appends them again. -#}
+{% macro default__incremental_config(month_column, domain, row_key) -%}
     {%- set config = incremental_common_config(month_column, domain) -%}
-    {%- do config.update({'incremental_strategy': 'delete+insert', 'unique_key': month_column}) -%}
+    {%- if row_key is none -%}
+        {%- do config.update({'incremental_strategy': 'delete+insert', 'unique_key': month_column}) -%}
+    {%- else -%}
+        {%- do config.update({
+            'incremental_strategy': 'append',
+            'incremental_row_key': row_key,
+            'pre_hook': [
+                config['pre_hook'][0],
+                "{{ saas_metrics.clear_changed_rows('" ~ domain ~ "', '" ~ row_key ~ "') }}",
+            ],
+        }) -%}
+    {%- endif -%}
     {{ return(config) }}
 {%- endmacro %}
 
-{% macro spark__incremental_config(month_column, domain) -%}
+{#- Spark: whole months, always (Parquet tables cannot delete rows); a row key is not used. -#}
+{% macro spark__incremental_config(month_column, domain, row_key) -%}
     {%- set config = incremental_common_config(month_column, domain) -%}
     {%- do config.update({'incremental_strategy': 'insert_overwrite', 'partition_by': [month_column]}) -%}
     {{ return(config) }}
@@ -89,6 +112,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- A filter on the row key for the model's select: true on a full build and for a model without a
+    row key (incremental_config), else the key is one of the rows this run rebuilds, as
+    incremental_rebuilt_months stored them. -#}
+{% macro incremental_rows_filter(key_expr, domain) -%}
+    {%- if config.get('incremental_row_key') is none or incremental_rebuilt_months(domain) is none -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {{ return(key_expr ~ ' in (select row_key from ' ~ changed_rows_relation() ~ ')') }}
+{%- endmacro %}
+
 {#- `expr` is one of the given months (dates as 'YYYY-MM-DD'; a null month matches no row): false
     for none. -#}
 {% macro months_in(expr, months) -%}
@@ -112,7 +145,8 @@
 
 {#- The months this incremental run rebuilds ('YYYY-MM-DD', ascending, a null month last if the
     domain gave one), or none when it rebuilds every month (no usable state): the domain's changed
-    months, queried once per node and run. The node's compile (its first rebuilt month is a constant
+    months, queried once per node and run (for a model with a row key, the months of the changed rows,
+    whose keys this query stores in changed_rows_relation). The node's compile (its first rebuilt month is a constant
     in its filters) and its pre-hook (which records the months) are rendered in separate contexts;
     both read the list from the run's store (run_store). Both happen as the node starts, on the
     warehouse as it is then (a DuckDB file is open to one writer, the build, for the whole run). -#}
@@ -122,8 +156,15 @@
     {%- endif -%}
     {%- set store = run_store() -%}
     {%- if model.unique_id not in store -%}
-        {%- set query = 'select distinct cast(month as ' ~ dbt.type_string() ~ ') from ('
-            ~ changed_months(domain, incremental_state(), incremental_month_column()) ~ ') as changed' -%}
+        {%- set changed = changed_months(domain, incremental_state(), incremental_month_column()) -%}
+        {%- if config.get('incremental_row_key') is not none -%}
+            {#- a model with a row key stores the keys of the rows it rebuilds, with their months, once:
+                the model's select and the pre-hook that deletes them read the stored keys -#}
+            {%- do run_query('create or replace table ' ~ changed_rows_relation() ~ ' as select distinct row_key, '
+                ~ month_of('changed_at') ~ ' as month from (' ~ changed_rows(domain, incremental_state()) ~ ') as changed') -%}
+            {%- set changed = 'select month from ' ~ changed_rows_relation() -%}
+        {%- endif -%}
+        {%- set query = 'select distinct cast(month as ' ~ dbt.type_string() ~ ') from (' ~ changed ~ ') as changed' -%}
         {%- set values = run_query(query).columns[0].values() -%}
         {%- set months = [] -%}
         {%- for month in values if month is not none -%}
@@ -152,9 +193,9 @@
     {{ return(runs[invocation_id]) }}
 {%- endmacro %}
 
-{#- The model's month column, as incremental_config set it: DuckDB's unique key, Spark's partition. -#}
+{#- The model's month column, as incremental_config set it. -#}
 {% macro incremental_month_column() -%}
-    {%- set column = config.get('unique_key') or (config.get('partition_by') or [none])[0] -%}
+    {%- set column = config.get('incremental_month_column') -%}
     {%- if column is none -%}
         {{ exceptions.raise_compiler_error('incremental_month_column: ' ~ this ~ ' is not configured by incremental_config') }}
     {%- endif -%}
@@ -206,6 +247,22 @@
         {{ return(adapter.dispatch('clear_months', 'saas_metrics')(
             month_column, incremental_rebuilt_months(domain))) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a model with a row key: deletes the rows this run rebuilds (every row when no usable
+    state). -#}
+{% macro clear_changed_rows(domain, row_key) -%}
+    {%- if execute and is_incremental() -%}
+        delete from {{ this }}
+        {%- if incremental_rebuilt_months(domain) is not none %}
+        where {{ row_key }} in (select row_key from {{ changed_rows_relation() }})
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The keys of the rows the model's latest incremental run rebuilt. -#}
+{% macro changed_rows_relation() -%}
+    {{ return(bookkeeping_relation('_changed_rows_' ~ this.identifier)) }}
 {%- endmacro %}
 
 {% macro default__clear_months(month_column, months) -%}
@@ -386,11 +443,20 @@
         and loaded_at > cast('{{ watermark }}' as timestamp)
 {%- endmacro %}
 
-{% macro changed_months(domain, state, month_column) -%}
+{#- The reporting window's move since the state: the old and the new as_of, and the band between them. -#}
+{% macro as_of_band(state) -%}
     {%- set old_ts = "cast('" ~ state.as_of_ts ~ "' as timestamp)" -%}
     {%- set new_ts = '(select max(as_of_ts) from ' ~ ref('int_reporting_window') ~ ')' -%}
-    {%- set band_from = 'least(' ~ old_ts ~ ', ' ~ new_ts ~ ')' -%}
-    {%- set band_to = 'greatest(' ~ old_ts ~ ', ' ~ new_ts ~ ')' -%}
+    {{ return({
+        'old_ts': old_ts, 'new_ts': new_ts,
+        'band_from': 'least(' ~ old_ts ~ ', ' ~ new_ts ~ ')', 'band_to': 'greatest(' ~ old_ts ~ ', ' ~ new_ts ~ ')',
+    }) }}
+{%- endmacro %}
+
+{#- The rows that can have changed since the state, in a domain with a row rule, as (row_key, changed_at):
+    the row's key and a timestamp in its month, an earlier version's month included. -#}
+{% macro changed_rows(domain, state) -%}
+    {%- set band = as_of_band(state) -%}
     {%- if domain == 'sessions' -%}
         {%- set sessions = source('raw', 'web_sessions') -%}
         {%- set contacts = source('raw', 'crm_contacts') -%}
@@ -408,7 +474,7 @@
             -- contacts that became (or stopped being) stitching candidates as as_of moved
             select contact_id, anonymous_id
             from {{ contacts }}
-            where created_at >= {{ band_from }} and created_at < {{ band_to }}
+            where created_at >= {{ band.band_from }} and created_at < {{ band.band_to }}
         ),
         changed_cookies as (
             -- only a session that carries a contact_id is a stitching candidate for its cookie
@@ -419,12 +485,22 @@
             select anonymous_id from {{ sessions }}
             where contact_id in (select contact_id from changed_contacts)
         )
-        select {{ month_of('started_at') }} as month from changed_sessions
+        select session_id as row_key, started_at as changed_at from changed_sessions
         union
-        select {{ month_of('started_at') }} as month from {{ sessions }}
+        select session_id as row_key, started_at as changed_at from {{ sessions }}
         where anonymous_id in (select anonymous_id from changed_cookies)
             or contact_id in (select contact_id from changed_contacts)
-            or (started_at >= {{ band_from }} and started_at < {{ band_to }})
+            or (started_at >= {{ band.band_from }} and started_at < {{ band.band_to }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('changed_rows: domain ' ~ domain ~ ' has no row rule') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro changed_months(domain, state, month_column) -%}
+    {%- set band = as_of_band(state) -%}
+    {%- set old_ts, new_ts, band_from, band_to = band.old_ts, band.new_ts, band.band_from, band.band_to -%}
+    {%- if domain == 'sessions' -%}
+        select {{ month_of('changed_at') }} as month from ({{ changed_rows(domain, state) }}) as changed
     {%- elif domain == 'usage' -%}
         {%- set usage = source('raw', 'product_usage_daily') -%}
         with changed_usage as (

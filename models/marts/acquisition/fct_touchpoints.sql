@@ -1,4 +1,4 @@
-{{ config(**incremental_config('touch_month', 'sessions')) }}
+{{ config(**incremental_config('touch_month', 'sessions', row_key='touchpoint_id')) }}
 
 -- Every web session before as_of_ts with its resolved contact (identity stitching), the
 -- contact's company, its channel and its campaign tags.
@@ -44,6 +44,8 @@ left join contacts
 left join channels
     on coalesce(sessions.utm_medium, '') || '|' || coalesce(sessions.utm_source, '') || '|'
         || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id
--- an incremental run rebuilds only the months its new raw data can have changed (macros/incremental.sql)
+-- an incremental run rebuilds only the sessions its new raw data can have changed, in the months they
+-- fall in (whole months on Spark; macros/incremental.sql)
 where {{ incremental_months_filter('sessions.session_month', 'sessions') }}
     and {{ incremental_months_since('sessions.started_at', 'sessions') }}
+    and {{ incremental_rows_filter('sessions.session_id', 'sessions') }}
