@@ -31,9 +31,9 @@
     after a pre-hook deletes the changed months (so a month left with no rows is emptied too), or,
     with a row key, `append` after a pre-hook deletes the changed rows, whose keys
     incremental_rebuilt_months stored in intermediate._changed_rows_<model> (a row that left the
-    reporting window is deleted and not written again); Spark `insert_overwrite` partitioned by the month column
-    (Parquet tables support only append and insert_overwrite), whose pre-hook drops the changed
-    months' partitions, with or without a row key. -#}
+    reporting window is deleted and not written again); Spark `insert_overwrite` partitioned by
+    the month column (Parquet tables support only append and insert_overwrite), whose pre-hook
+    drops the changed months' partitions, with or without a row key. -#}
 
 {% macro incremental_config(month_column, domain, row_key=none) -%}
     {{ return(adapter.dispatch('incremental_config', 'saas_metrics')(month_column, domain, row_key)) }}
@@ -145,19 +145,21 @@
 
 {#- The months this incremental run rebuilds ('YYYY-MM-DD', ascending, a null month last if the
     domain gave one), or none when it rebuilds every month (no usable state): the domain's changed
-    months, queried once per node and run (for a model with a row key, the months of the changed rows,
-    whose keys this query stores in changed_rows_relation). The node's compile (its first rebuilt month is a constant
-    in its filters) and its pre-hook (which records the months) are rendered in separate contexts;
-    both read the list from the run's store (run_store). Both happen as the node starts, on the
-    warehouse as it is then (a DuckDB file is open to one writer, the build, for the whole run). -#}
+    months, queried once per node and run (for a model with a row key, the months of the changed
+    rows, whose keys this query stores in changed_rows_relation). The node's compile (its first
+    rebuilt month is a constant in its filters) and its pre-hook (which records the months) are
+    rendered in separate contexts; both read the list from the run's store (run_store). Both happen
+    as the node starts, on the warehouse as it is then (a DuckDB file is open to one writer, the
+    build, for the whole run). -#}
 {% macro incremental_rebuilt_months(domain) -%}
     {%- if not incremental_run_with_state() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set store = run_store() -%}
     {%- if model.unique_id not in store -%}
-        {%- set changed = changed_months(domain, incremental_state(), incremental_month_column()) -%}
-        {%- if config.get('incremental_row_key') is not none -%}
+        {%- if config.get('incremental_row_key') is none -%}
+            {%- set changed = changed_months(domain, incremental_state(), incremental_month_column()) -%}
+        {%- else -%}
             {#- a model with a row key stores the keys of the rows it rebuilds, with their months, once:
                 the model's select and the pre-hook that deletes them read the stored keys -#}
             {%- do run_query('create or replace table ' ~ changed_rows_relation() ~ ' as select distinct row_key, '
