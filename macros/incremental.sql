@@ -39,15 +39,20 @@
     {{ return(adapter.dispatch('incremental_config', 'saas_metrics')(month_column, domain, row_key)) }}
 {%- endmacro %}
 
-{#- What every engine shares: the month-level pre-hook, the state post-hook, fail on schema change. -#}
-{% macro incremental_common_config(month_column, domain) -%}
+{#- What every engine shares: the pre-hooks that record the rebuilt months and clear what the run
+    rewrites (the changed months, or with a row key the changed rows), the state post-hook, fail on
+    schema change. -#}
+{% macro incremental_common_config(month_column, domain, row_key=none) -%}
+    {%- set clear_hook = "{{ saas_metrics.clear_changed_months('" ~ domain ~ "', '" ~ month_column ~ "') }}"
+        if row_key is none
+        else "{{ saas_metrics.clear_changed_rows('" ~ domain ~ "', '" ~ row_key ~ "') }}" -%}
     {{ return({
         'materialized': 'incremental',
         'on_schema_change': 'fail',
         'incremental_month_column': month_column,
         'pre_hook': [
             "{{ saas_metrics.record_rebuilt_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
-            "{{ saas_metrics.clear_changed_months('" ~ domain ~ "', '" ~ month_column ~ "') }}",
+            clear_hook,
         ],
         'post_hook': ["{{ saas_metrics.record_incremental_state() }}"],
     }) }}
@@ -58,18 +63,11 @@
     stored when the months are (incremental_rebuilt_months), a pre-hook deletes those rows, and the
     model's select appends them again. -#}
 {% macro default__incremental_config(month_column, domain, row_key) -%}
-    {%- set config = incremental_common_config(month_column, domain) -%}
+    {%- set config = incremental_common_config(month_column, domain, row_key) -%}
     {%- if row_key is none -%}
         {%- do config.update({'incremental_strategy': 'delete+insert', 'unique_key': month_column}) -%}
     {%- else -%}
-        {%- do config.update({
-            'incremental_strategy': 'append',
-            'incremental_row_key': row_key,
-            'pre_hook': [
-                config['pre_hook'][0],
-                "{{ saas_metrics.clear_changed_rows('" ~ domain ~ "', '" ~ row_key ~ "') }}",
-            ],
-        }) -%}
+        {%- do config.update({'incremental_strategy': 'append', 'incremental_row_key': row_key}) -%}
     {%- endif -%}
     {{ return(config) }}
 {%- endmacro %}
