@@ -33,3 +33,21 @@
     {%- endfor -%}
     min_by({{ value }}, create_sort_key({{ keys | join(', ') }}))
 {%- endmacro %}
+
+{#- A 64-bit hash of the values of `columns` (equal values, nulls included, hash equally), or none
+    where the warehouse has no such function and callers compare the values themselves. -#}
+{% macro key_hash(columns) -%}
+    {{ return(adapter.dispatch('key_hash', 'saas_metrics')(columns)) }}
+{%- endmacro %}
+
+{% macro default__key_hash(columns) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro duckdb__key_hash(columns) -%}
+    {{ return('hash(' ~ columns | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{% macro spark__key_hash(columns) -%}
+    {{ return('xxhash64(' ~ columns | join(', ') ~ ')') }}
+{%- endmacro %}

@@ -7,10 +7,12 @@ dated after as_of so that no model reads it and only the raw key test can see it
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
-from saas_metrics.dbt_runner import BuildError, build
+from saas_metrics.dbt_runner import BuildError, build, run_dbt
 from tests.helpers import FIXTURES, build_warehouse
 
 AS_OF = "2024-04-30"
@@ -56,3 +58,37 @@ def test_raw_tests_read_the_rows_loaded_since_the_last_complete_passing_build(tm
         con.execute("delete from raw.web_sessions where _loaded_at > timestamp '2100-01-01 00:00:00'")
     with pytest.raises(BuildError):
         build(database, as_of=AS_OF, target_path=tmp_path / "target_full", full_refresh=True)
+
+
+def test_the_composite_key_test_reports_exactly_the_repeated_combinations(tmp_path):
+    """unique_combination fails with one row per repeated (customer_id, usage_date), counted: rows
+    that share one of the two columns only are not duplicates."""
+    database = build_warehouse(FIXTURES / "revenue_usd", tmp_path, AS_OF)
+    rows = [
+        ("cus_twice", "2030-01-01"),
+        ("cus_twice", "2030-01-01"),
+        ("cus_twice", "2030-01-02"),  # same customer, another day
+        ("cus_other", "2030-01-01"),  # same day, another customer
+        ("cus_thrice", "2030-01-05"),
+        ("cus_thrice", "2030-01-05"),
+        ("cus_thrice", "2030-01-05"),
+    ]
+    with duckdb.connect(str(database)) as con:
+        for customer_id, usage_date in rows:
+            con.execute(
+                "insert into raw.product_usage_daily (customer_id, usage_date, active_users, _loaded_at) "
+                f"values ('{customer_id}', date '{usage_date}', 1, timestamp '2999-01-01 00:00:00')"
+            )
+    target = tmp_path / "target_keys"
+    with pytest.raises(BuildError):
+        run_dbt(["test"], database, {"as_of": AS_OF}, ["source:raw.product_usage_daily"], target_path=target)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    (key_test,) = [r for r in results if "unique_combination" in r["unique_id"]]
+    assert (key_test["status"], key_test["failures"]) == ("fail", 2)
+    with duckdb.connect(str(database)) as con:
+        failing_sql = (target / "compiled").rglob("source_unique_combination_raw_*.sql")
+        (compiled,) = list(failing_sql)
+        reported = con.execute(
+            f"select customer_id, usage_date, occurrences from ({compiled.read_text()}) order by 1"
+        ).fetchall()
+    assert [(c, str(d), n) for c, d, n in reported] == [("cus_thrice", "2030-01-05", 3), ("cus_twice", "2030-01-01", 2)]
