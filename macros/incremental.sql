@@ -1,4 +1,4 @@
-{#- Incremental models, rebuilt a month (or, for sessions on DuckDB, a row) at a time.
+{#- Incremental models, rebuilt a month (or, for sessions and contacts on DuckDB, a row) at a time.
 
     An incremental model keeps one partition per month (its month column). Each run rebuilds
     exactly the months that the raw data loaded since the model's last successful run can have
@@ -19,6 +19,10 @@
       sessions of changed contacts, and of contacts created between the old and the new as_of);
       every session of a changed contact; sessions between the old and the new as_of; and the
       months of all of these.
+    - contacts (int_contact_stages, row key contact_id: every stage row of a contact): contacts
+      and lifecycle stage changes delivered or replaced (old and new versions); contacts with a
+      creation or a stage change between the old and the new as_of; and the months of every entry
+      of these contacts, earlier versions included.
     - usage (int_product_usage_monthly): months of usage rows delivered or replaced; every month
       of a customer whose billing_customers row changed (test flag); days between the old and the
       new as_of.
@@ -453,6 +457,12 @@
     }) }}
 {%- endmacro %}
 
+{#- `expr` (a timestamp) lies between the old and the new as_of (as_of_band): a row that came into or
+    left the reporting window as as_of moved. -#}
+{% macro in_as_of_band(expr, band) -%}
+    ({{ expr }} >= {{ band.band_from }} and {{ expr }} < {{ band.band_to }})
+{%- endmacro %}
+
 {#- The rows that can have changed since the state, in a domain with a row rule, as (row_key, changed_at):
     the row's key and a timestamp in its month, an earlier version's month included. -#}
 {% macro changed_rows(domain, state) -%}
@@ -474,7 +484,7 @@
             -- contacts that became (or stopped being) stitching candidates as as_of moved
             select contact_id, anonymous_id
             from {{ contacts }}
-            where created_at >= {{ band.band_from }} and created_at < {{ band.band_to }}
+            where {{ in_as_of_band('created_at', band) }}
         ),
         changed_cookies as (
             -- only a session that carries a contact_id is a stitching candidate for its cookie
@@ -490,7 +500,40 @@
         select session_id as row_key, started_at as changed_at from {{ sessions }}
         where anonymous_id in (select anonymous_id from changed_cookies)
             or contact_id in (select contact_id from changed_contacts)
-            or (started_at >= {{ band.band_from }} and started_at < {{ band.band_to }})
+            or {{ in_as_of_band('started_at', band) }}
+    {%- elif domain == 'contacts' -%}
+        {%- set contacts = source('raw', 'crm_contacts') -%}
+        {%- set stage_history = source('raw', 'crm_lifecycle_stage_history') -%}
+        with changed_entries as (
+            {{ raw_changes('crm_contacts', [
+                ('contact_id', dbt.type_string()), ('created_at', dbt.type_timestamp())
+            ], state.watermark) }}
+            union all
+            {{ raw_changes('crm_lifecycle_stage_history', [
+                ('contact_id', dbt.type_string()), ('entered_at', dbt.type_timestamp())
+            ], state.watermark) }}
+            union all
+            -- entries that came into (or left) the reporting window as as_of moved
+            select contact_id, created_at
+            from {{ contacts }}
+            where {{ in_as_of_band('created_at', band) }}
+            union all
+            select contact_id, entered_at
+            from {{ stage_history }}
+            where {{ in_as_of_band('entered_at', band) }}
+        ),
+        changed_contacts as (
+            select distinct contact_id from changed_entries
+        )
+        -- every entry of a changed contact, earlier versions included: the months of its rows as
+        -- stored and as rebuilt
+        select contact_id as row_key, created_at as changed_at from changed_entries
+        union
+        select contact_id as row_key, created_at as changed_at from {{ contacts }}
+        where contact_id in (select contact_id from changed_contacts)
+        union
+        select contact_id as row_key, entered_at as changed_at from {{ stage_history }}
+        where contact_id in (select contact_id from changed_contacts)
     {%- else -%}
         {{ exceptions.raise_compiler_error('changed_rows: domain ' ~ domain ~ ' has no row rule') }}
     {%- endif -%}
@@ -499,7 +542,7 @@
 {% macro changed_months(domain, state, month_column) -%}
     {%- set band = as_of_band(state) -%}
     {%- set old_ts, new_ts, band_from, band_to = band.old_ts, band.new_ts, band.band_from, band.band_to -%}
-    {%- if domain == 'sessions' -%}
+    {%- if domain in ('sessions', 'contacts') -%}
         select {{ month_of('changed_at') }} as month from ({{ changed_rows(domain, state) }}) as changed
     {%- elif domain == 'usage' -%}
         {%- set usage = source('raw', 'product_usage_daily') -%}

@@ -16,6 +16,7 @@ DATED = {
     "web_sessions": "started_at",
     "product_usage_daily": "usage_date",
     "crm_contacts": "created_at",
+    "crm_lifecycle_stage_history": "entered_at",
     "billing_subscriptions": "created_at",
     "billing_subscription_item_history": "valid_from",
     "billing_invoices": "created_at",
@@ -31,13 +32,15 @@ LATE = {
     "web_sessions": "hash(session_id) % 20 = 0 and started_at >= '2023-04-01' and started_at < '2023-05-01'",
     "product_usage_daily": "hash(customer_id || usage_date::varchar) % 20 = 0 and month(usage_date) = 2",
     "crm_contacts": "hash(contact_id) % 20 = 0 and created_at >= timestamp '2023-05-01'",
+    "crm_lifecycle_stage_history": "hash(contact_id || lifecycle_stage) % 10 = 0 and entered_at >= '2023-04-01'"
+    " and entered_at < '2023-05-01'",
     "crm_tickets": "hash(ticket_id) % 3 = 0 and created_at >= '2023-03-01' and created_at < '2023-04-01'",
     "crm_nps_responses": "hash(response_id) % 2 = 0 and responded_at < '2023-04-01'",
     "fx_rates": "rate_date >= '2023-04-01' and rate_date < '2023-04-15'",
     "crm_email_events": "hash(email_event_id) % 10 = 0 and occurred_at >= '2023-02-01' and occurred_at < '2023-03-01'",
 }
-# models that rebuild the months their domain's rule lists (sessions, usage)
-DOMAIN_MODELS = ("fct_touchpoints", "int_product_usage_monthly")
+# models that rebuild the rows or months their domain's rule lists (sessions, contacts, usage)
+DOMAIN_MODELS = ("fct_touchpoints", "int_contact_stages", "int_product_usage_monthly")
 # models that rebuild every month from the earliest changed one (domain lineage)
 LINEAGE_MODELS = (
     "int_funnel_visitors_monthly",
@@ -158,9 +161,9 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
         where q.n <= 5
         """,
     )
-    # third delivery, re-delivered rows: sessions of the second moved a month back; March invoices
-    # paid 70 days late (past due at the April month-end); subscriptions created before March
-    # canceled in April
+    # third delivery, re-delivered rows: sessions of the second moved a month back; contacts of March
+    # created 40 days earlier (their contact stage moves to another month); March invoices paid 70
+    # days late (past due at the April month-end); subscriptions created before March canceled in April
     april_10 = "timestamp '2023-04-10 12:00:00+00'"
     for table, replaced, where in (
         (
@@ -168,6 +171,12 @@ def split_deliveries(data: Path, out: Path) -> list[Path]:
             "started_at - interval 31 day as started_at, pageviews + 2 as pageviews",
             f"started_at >= timestamp '{CUTOFFS[0]}' and started_at < timestamp '{CUTOFFS[1]}'"
             " and hash(session_id) % 9 = 2",
+        ),
+        (
+            "crm_contacts",
+            "created_at - interval 40 day as created_at",
+            "created_at >= timestamp '2023-03-01' and created_at < timestamp '2023-04-01'"
+            " and hash(contact_id) % 15 = 3",
         ),
         (
             "billing_invoices",

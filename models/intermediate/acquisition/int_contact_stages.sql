@@ -1,7 +1,8 @@
-{{ config(materialized='table') }}
+{{ config(**incremental_config('entered_month', 'contacts', row_key='contact_id')) }}
 
--- Each contact's first entry into each funnel stage before as_of_ts (contact = created_at), its
--- first-touch channel, and when it first reached any later stage.
+-- Each contact's first entry into each funnel stage before as_of_ts (contact = created_at), and
+-- when it first reached any later stage. Its first-touch channel is the funnel's
+-- (fct_funnel_monthly), read from the touchpoints when the funnel is built.
 with
 
 contacts as (
@@ -16,18 +17,14 @@ stage_changes as (
 
 ),
 
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
 stage_order as (
 
     select * from {{ ref('funnel_stages') }}
 
 ),
 
+-- an incremental run rebuilds only the contacts its new raw data can have changed, every stage of
+-- each (whole months on Spark; macros/incremental.sql)
 entries as (
 
     select
@@ -36,6 +33,7 @@ entries as (
         created_at as entered_at
 
     from contacts
+    where {{ incremental_rows_filter('contact_id', 'contacts') }}
 
     union all
 
@@ -45,6 +43,7 @@ entries as (
         entered_at
 
     from stage_changes
+    where {{ incremental_rows_filter('contact_id', 'contacts') }}
 
 ),
 
@@ -91,32 +90,18 @@ next_stage as (
             and current_stage.entered_at <= later_stage.entered_at
     group by current_stage.contact_id, current_stage.funnel_stage
 
-),
-
-first_touch as (
-
-    select
-        contact_id,
-        {{ first_by('channel', ['touched_at', 'touchpoint_id']) }} as first_touch_channel
-
-    from touchpoints
-    where contact_id is not null
-    group by contact_id
-
 )
 
 select
-    first_entries.contact_id,
-    first_entries.funnel_stage,
-    first_entries.stage_rank,
-    first_entries.entered_at,
-    {{ month_of('first_entries.entered_at') }} as entered_month,
-    next_stage.next_stage_at,
-    coalesce(first_touch.first_touch_channel, 'direct') as first_touch_channel
+    cast(first_entries.contact_id as string) as contact_id,
+    cast(first_entries.funnel_stage as string) as funnel_stage,
+    cast(first_entries.stage_rank as integer) as stage_rank,
+    cast(first_entries.entered_at as timestamp) as entered_at,
+    cast({{ month_of('first_entries.entered_at') }} as date) as entered_month,
+    cast(next_stage.next_stage_at as timestamp) as next_stage_at
 
 from first_entries
 left join next_stage
     on first_entries.contact_id = next_stage.contact_id
         and first_entries.funnel_stage = next_stage.funnel_stage
-left join first_touch
-    on first_entries.contact_id = first_touch.contact_id
+where {{ incremental_months_filter(month_of('first_entries.entered_at'), 'contacts') }}

@@ -15,18 +15,41 @@ visitors as (
 
 ),
 
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+-- a contact's channel is that of its first touchpoint (by time, then touchpoint id); 'direct'
+-- for a contact without one
+first_touch as (
+
+    select
+        contact_id,
+        {{ first_by('channel', ['touched_at', 'touchpoint_id']) }} as first_touch_channel
+
+    from touchpoints
+    where contact_id is not null
+    group by contact_id
+
+),
+
 stage_cohorts as (
 
     select
-        entered_month as month,
-        first_touch_channel as channel,
-        funnel_stage,
+        stages.entered_month as month,
+        coalesce(first_touch.first_touch_channel, 'direct') as channel,
+        stages.funnel_stage,
         count(*) as entered,
-        count(next_stage_at) as advanced,
-        median({{ divide(seconds_between('entered_at', 'next_stage_at'), '86400') }}) as median_days_to_advance
+        count(stages.next_stage_at) as advanced,
+        median({{ divide(seconds_between('stages.entered_at', 'stages.next_stage_at'), '86400') }})
+            as median_days_to_advance
 
     from stages
-    group by entered_month, first_touch_channel, funnel_stage
+    left join first_touch
+        on stages.contact_id = first_touch.contact_id
+    group by stages.entered_month, coalesce(first_touch.first_touch_channel, 'direct'), stages.funnel_stage
 
 ),
 
