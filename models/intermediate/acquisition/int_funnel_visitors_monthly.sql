@@ -7,49 +7,48 @@
 -- earliest session delivered or replaced (and the old as_of, when it moved), and looks up the first
 -- touch of those months' cookies only. It reads no stitched contact, so the lineage is walked
 -- through fct_touchpoints to the sessions (macros/incremental.sql, lineage_through).
-{%- set months_filter = incremental_months_filter('touch_month', 'lineage') %}
+{%- set months_filter = incremental_months_filter('month', 'lineage') %}
+{%- set rebuilt_sessions_filter = incremental_months_filter('rebuilt.touch_month', 'lineage') %}
 
 with
 
--- the months each cookie visited in, read apart from `touchpoints`: DuckDB stores a CTE that is
--- read twice whole before either reader runs, a copy of every touchpoint
-visitor_months as (
-
-    select distinct
-        anonymous_id,
-        touch_month as month
-
-    from {{ ref('fct_touchpoints') }}
-    where {{ months_filter }}
-
-),
-
+-- every session of the cookies to count: all of them in a full build; in an incremental run, those
+-- of the cookies with a session in a rebuilt month, whatever month their other sessions fall in
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
     {%- if months_filter | trim != 'true' %}
-    where anonymous_id in (select visitor_months.anonymous_id from visitor_months)
+    where anonymous_id in (
+        select rebuilt.anonymous_id
+        from {{ ref('fct_touchpoints') }} as rebuilt
+        where {{ rebuilt_sessions_filter }}
+    )
     {%- endif %}
 
 ),
 
-visitor_channels as (
+-- each cookie-month once, with the channel of the cookie's earliest session: one sort of the
+-- sessions by cookie, instead of grouping them twice (by cookie-month, and by cookie for the first
+-- touch) and joining the two, which takes half again as long on 37 million sessions
+visitor_months as (
 
-    select
+    select distinct
         anonymous_id,
-        {{ first_by('channel', ['touched_at', 'touchpoint_id']) }} as first_touch_channel
+        touch_month as month,
+        first_value(channel) over (
+            partition by anonymous_id
+            order by touched_at asc nulls last, touchpoint_id asc nulls last
+        ) as first_touch_channel
 
     from touchpoints
-    group by anonymous_id
 
 )
 
 select
-    cast(visitor_months.month as date) as month,
-    cast(visitor_channels.first_touch_channel as string) as channel,
+    cast(month as date) as month,
+    cast(first_touch_channel as string) as channel,
     cast(count(*) as bigint) as unique_visitors
 
 from visitor_months
-inner join visitor_channels
-    on visitor_months.anonymous_id = visitor_channels.anonymous_id
-group by visitor_months.month, visitor_channels.first_touch_channel
+where {{ months_filter }}
+group by month, first_touch_channel

@@ -4,9 +4,16 @@
 -- contact's company, its channel and its campaign tags.
 with
 
+-- an incremental run rebuilds only the sessions its new raw data can have changed, in the months they
+-- fall in (whole months on Spark; macros/incremental.sql). Filtered here, before the joins below: the
+-- warehouse does not move a filter on a subquery below a left join, so at the end it would join the
+-- company and the channel of every session of those months first.
 sessions as (
 
     select * from {{ ref('int_sessions_stitched') }}
+    where {{ incremental_months_filter('session_month', 'sessions') }}
+        and {{ incremental_months_since('started_at', 'sessions') }}
+        and {{ incremental_rows_filter('session_id', 'sessions') }}
 
 ),
 
@@ -44,8 +51,3 @@ left join contacts
 left join channels
     on coalesce(sessions.utm_medium, '') || '|' || coalesce(sessions.utm_source, '') || '|'
         || coalesce(sessions.referrer_domain, '') = channels.tag_combination_id
--- an incremental run rebuilds only the sessions its new raw data can have changed, in the months they
--- fall in (whole months on Spark; macros/incremental.sql)
-where {{ incremental_months_filter('sessions.session_month', 'sessions') }}
-    and {{ incremental_months_since('sessions.started_at', 'sessions') }}
-    and {{ incremental_rows_filter('sessions.session_id', 'sessions') }}
