@@ -243,3 +243,45 @@ def test_incremental_builds_give_the_marts_of_a_full_refresh(tmp_path):
         )
     assert replaced > 0 and rejects == 1
     assert states == {name: len(deliveries) + 4 for name in INCREMENTAL_MODELS}
+
+
+def test_moving_as_of_restitches_a_cookie_whose_identified_session_it_crosses(tmp_path):
+    """tests/fixtures/acquisition: cookie anon_three_x has an anonymous session ws_three_2
+    (2024-04-08, channel email) and one that carries ct_three, ws_three_later (2024-05-01). With
+    as_of 2024-04-20 ws_three_later is outside the reporting window, so the cookie has no stitching
+    candidate and ws_three_2 belongs to nobody; with as_of 2024-06-30 it belongs to ct_three
+    (edge rule 4), and cus_three (co_three, converted 2024-04-15) has three touches instead of two:
+    linear credit 1/3 each instead of 1/2. Moving as_of either way must re-stitch the cookie's
+    earlier session, as a full refresh does, although no raw row changed."""
+    fixture = Path(__file__).parent / "fixtures" / "acquisition"
+    database = tmp_path / "warehouse.duckdb"
+    load_directory(fixture, database)
+
+    def ws_three_2(label: str) -> tuple:
+        with duckdb.connect(str(database), read_only=True) as con:
+            (contact,) = con.execute(
+                "select contact_id from marts.fct_touchpoints where touchpoint_id = 'ws_three_2'"
+            ).fetchone()
+            credits = sorted(
+                con.execute(
+                    "select touchpoint_id, round(credit, 12) from marts.fct_attribution "
+                    "where customer_id = 'cus_three' and attribution_model = 'linear'"
+                ).fetchall()
+            )
+        return contact, credits
+
+    before, after = {"as_of": "2024-04-20"}, {"as_of": "2024-06-30"}
+    build_models(database, tmp_path / "target_before", dbt_vars=before)
+    assert ws_three_2("before") == (None, [("ws_three_1", 0.5), ("ws_three_3", 0.5)])
+
+    third = round(1 / 3, 12)
+    for label, dbt_vars, expected in (
+        ("forward", after, ("ct_three", [("ws_three_1", third), ("ws_three_2", third), ("ws_three_3", third)])),
+        ("back", before, (None, [("ws_three_1", 0.5), ("ws_three_3", 0.5)])),
+    ):
+        build_models(database, tmp_path / f"target_{label}", dbt_vars=dbt_vars)
+        # incremental: fct_touchpoints replaced the sessions that can have changed, not every session
+        assert "in (select row_key from" in compiled_model(tmp_path / f"target_{label}", "fct_touchpoints")
+        assert ws_three_2(label) == expected, label
+        full = full_refresh_of(database, tmp_path, label, dbt_vars)
+        assert_marts_of_a_full_refresh(database, full, f"as_of moved {label} to {dbt_vars['as_of']}")
