@@ -35,6 +35,12 @@ invoices as (
 
 ),
 
+refunds as (
+
+    select * from {{ ref('stg_billing__refunds') }}
+
+),
+
 earliest_dates as (
 
     select cast(min(valid_from) as date) as earliest_date from item_periods
@@ -44,6 +50,11 @@ earliest_dates as (
     select min(expense_month) as earliest_date from expenses
     union all
     select cast(min(created_at) as date) as earliest_date from invoices
+    union all
+    -- a payment or a refund dated before everything else still needs its month (and its FX rate)
+    select cast(min(paid_at) as date) as earliest_date from invoices
+    union all
+    select cast(min(created_at) as date) as earliest_date from refunds
 
 ),
 
