@@ -24,12 +24,7 @@ customers as (
 
 test_only_companies as (
 
-    select company_id
-
-    from customers
-    where company_id is not null
-    group by company_id
-    having bool_and(is_test)
+    {{ test_only_companies('customers') }}
 
 ),
 

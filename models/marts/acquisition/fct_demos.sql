@@ -1,5 +1,7 @@
 -- One row per demo requested before as_of_ts: held or not, and converted when the contact's
--- company's customer has its `new` movement within 90 days after held_at (inclusive).
+-- company's customer has its `new` movement within 90 days after held_at (inclusive). Demos of a
+-- company whose billing customers are all test accounts are left out (as its NPS responses are);
+-- demos of contacts without a known company are kept.
 with
 
 demos as (
@@ -11,6 +13,18 @@ demos as (
 contacts as (
 
     select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_billing__customers') }}
+
+),
+
+test_only_companies as (
+
+    {{ test_only_companies('customers') }}
 
 ),
 
@@ -40,7 +54,10 @@ demos_in_window as (
     cross join reporting_window
     left join contacts
         on demos.contact_id = contacts.contact_id
+    left join test_only_companies
+        on contacts.company_id = test_only_companies.company_id
     where demos.requested_at < reporting_window.as_of_ts
+        and test_only_companies.company_id is null
 
 ),
 
