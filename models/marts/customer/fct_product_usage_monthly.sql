@@ -1,9 +1,10 @@
 -- Product usage per customer-month, for every month in which the customer used the product or
 -- was active (MRR > 0) at the month's end. Daily averages are over the calendar days of the
 -- month up to as_of (a day without a usage row counts as 0), so a partial as_of month compares
--- fairly with a full one. The change columns compare with the previous calendar month (0 when
--- it had no usage); is_usage_drop flags average active users falling by usage_drop_threshold
--- (default 0.5, i.e. 50%) or more from a previous month with usage.
+-- fairly with a full one. The change columns (active users, sessions, events, key feature uses)
+-- compare with the previous calendar month (0 when it had no usage); is_usage_drop flags average
+-- active users falling by usage_drop_threshold (default 0.5, i.e. 50%) or more from a previous
+-- month with usage.
 -- Incremental: month M depends only on data before the end of M, so a run rebuilds the months
 -- from the earliest one its inputs changed (macros/incremental.sql, domain lineage).
 {%- set drop_threshold = var('usage_drop_threshold', 0.5) %}
@@ -95,7 +96,9 @@ combined as (
         coalesce(current_usage.total_events, 0) as total_events,
         coalesce(current_usage.total_key_feature_uses, 0) as total_key_feature_uses,
         coalesce(previous_usage.active_user_days, 0) as previous_active_user_days,
-        coalesce(previous_usage.total_events, 0) as previous_total_events
+        coalesce(previous_usage.total_sessions, 0) as previous_total_sessions,
+        coalesce(previous_usage.total_events, 0) as previous_total_events,
+        coalesce(previous_usage.total_key_feature_uses, 0) as previous_total_key_feature_uses
 
     from periods
     left join monthly_usage as current_usage
@@ -119,7 +122,9 @@ averaged as (
         cast(total_events as double) / days_in_period as avg_events,
         cast(total_key_feature_uses as double) / days_in_period as avg_key_feature_uses,
         cast(previous_active_user_days as double) / days_in_previous_month as previous_avg_active_users,
-        cast(previous_total_events as double) / days_in_previous_month as previous_avg_events
+        cast(previous_total_sessions as double) / days_in_previous_month as previous_avg_sessions,
+        cast(previous_total_events as double) / days_in_previous_month as previous_avg_events,
+        cast(previous_total_key_feature_uses as double) / days_in_previous_month as previous_avg_key_feature_uses
 
     from combined
 
@@ -145,9 +150,17 @@ select
     cast(
         (avg_active_users - previous_avg_active_users) / nullif(previous_avg_active_users, 0) as double
     ) as avg_active_users_change_rate,
+    cast(previous_avg_sessions as double) as previous_avg_sessions,
+    cast(avg_sessions - previous_avg_sessions as double) as avg_sessions_change,
+    cast((avg_sessions - previous_avg_sessions) / nullif(previous_avg_sessions, 0) as double) as avg_sessions_change_rate,
     cast(previous_avg_events as double) as previous_avg_events,
     cast(avg_events - previous_avg_events as double) as avg_events_change,
     cast((avg_events - previous_avg_events) / nullif(previous_avg_events, 0) as double) as avg_events_change_rate,
+    cast(previous_avg_key_feature_uses as double) as previous_avg_key_feature_uses,
+    cast(avg_key_feature_uses - previous_avg_key_feature_uses as double) as avg_key_feature_uses_change,
+    cast(
+        (avg_key_feature_uses - previous_avg_key_feature_uses) / nullif(previous_avg_key_feature_uses, 0) as double
+    ) as avg_key_feature_uses_change_rate,
     -- compared on integer totals cross-multiplied by the day counts, so the threshold is exact
     cast(
         previous_active_user_days > 0
