@@ -35,6 +35,8 @@ VALUE_RULES: dict[str, tuple[str, str]] = {
     "score": ("{v} between 0 and 10", "within 0..10"),
 }
 LOWERCASE_COLUMNS = {"billing_interval"}
+ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+ISO_TIMESTAMP = ISO_DATE + "([T ].+)?"
 TRUE_WORDS = ("true", "t", "1", "yes")
 FALSE_WORDS = ("false", "f", "0", "no")
 
@@ -61,13 +63,39 @@ def qstr(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _skipped(relative: Path) -> bool:
+    """Hidden files and folders, and those starting with an underscore (a job's _SUCCESS marker or
+    _temporary folder, a generator's manifest), are not deliveries."""
+    return any(part.startswith((".", "_")) for part in relative.parts)
+
+
 def find_files(source_dir: Path, table: str) -> list[Path]:
     """The files that deliver one table: <table>.csv, <table>.parquet or a folder <table>/ of parts."""
     found = [p for p in (source_dir / f"{table}.csv", source_dir / f"{table}.parquet") if p.is_file()]
     folder = source_dir / table
     if folder.is_dir():
-        found += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet"))
+        found += sorted(
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in (".csv", ".parquet") and not _skipped(p.relative_to(folder))
+        )
     return found
+
+
+def unrecognised_files(source_dir: Path, table_names: set[str]) -> list[str]:
+    """The files of a load folder that deliver no contract table (see find_files), as relative paths."""
+    unrecognised = []
+    for path in sorted(source_dir.rglob("*")):
+        relative = path.relative_to(source_dir)
+        if not path.is_file() or _skipped(relative):
+            continue
+        if len(relative.parts) == 1:
+            delivers = path.name in {f"{path.stem}.csv", f"{path.stem}.parquet"} and path.stem in table_names
+        else:
+            delivers = relative.parts[0] in table_names and path.suffix.lower() in (".csv", ".parquet")
+        if not delivers:
+            unrecognised.append(relative.as_posix())
+    return unrecognised
 
 
 CSV_DELIMITERS = ",;\t|"
@@ -81,7 +109,12 @@ def csv_header(path: Path) -> tuple[list[str], str]:
         delimiter = csv.Sniffer().sniff(first, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:
         delimiter = ","
-    return next(csv.reader([first], delimiter=delimiter)), delimiter
+    try:
+        return next(csv.reader([first], delimiter=delimiter)), delimiter
+    except csv.Error as exc:
+        raise LoadError(
+            f"{path}: cannot read the CSV header ({exc}); lines must end with a line feed (\\n or \\r\\n)"
+        ) from exc
 
 
 def _reader(path: Path) -> str:
@@ -133,7 +166,24 @@ def check_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> d
             f"{path}: table {table.name} is missing required column(s) {', '.join(missing)} "
             f"(file header: {', '.join(header)})"
         )
-    return {c: by_name[c] for c in table.column_names if c in by_name}
+    mapping = {c: by_name[c] for c in table.column_names if c in by_name}
+    if path.suffix.lower() == ".parquet":
+        # a text column (an id, a name, a code) stored as floating-point numbers would load as '7.0' or
+        # '1e+16', or lose digits: ids that match nothing
+        described = parquet_schema(con, path)
+        floats = [
+            f"{col.name} ({described[mapping[col.name]]})"
+            for col in table.columns
+            if col.name in mapping
+            and col.type == "varchar"
+            and described[mapping[col.name]].startswith(("FLOAT", "DOUBLE", "DECIMAL"))
+        ]
+        if floats:
+            raise LoadError(
+                f"{path}: table {table.name} has text column(s) stored as numbers with a fraction: "
+                f"{', '.join(floats)}; write them as strings or integers"
+            )
+    return mapping
 
 
 def _typed_expr(col: Column, raw: str) -> str:
@@ -158,11 +208,19 @@ def _typed_expr(col: Column, raw: str) -> str:
         return (
             f"case when lower({text}) in ({words_true}) then true when lower({text}) in ({words_false}) then false end"
         )
+    # ISO 8601 only: a four-digit year, month and day, then optionally a time (and an offset or zone).
+    # DuckDB alone would also read 'epoch', 'infinity', two-digit and five-digit or negative years.
+    iso = f"regexp_full_match({text}, '{ISO_TIMESTAMP}')"
+    ts = f"case when {iso} then timezone('UTC', try_cast({text} as timestamptz)) end"
     if col.type == "timestamp":
-        return f"timezone('UTC', try_cast({text} as timestamptz))"
+        return ts
     if col.type == "date":
-        ts = f"timezone('UTC', try_cast({text} as timestamptz))"
-        return f"coalesce(try_cast({text} as date), case when {ts}::time = time '00:00:00' then {ts}::date end)"
+        # a calendar date, or an instant at midnight UTC: a time of day (or an offset that moves the
+        # instant off midnight UTC) would put the row on a day the file did not name
+        return (
+            f"case when regexp_full_match({text}, '{ISO_DATE}') then try_cast({text} as date) "
+            f"when ({ts})::time = time '00:00:00' then ({ts})::date end"
+        )
     raise ValueError(col.type)
 
 
@@ -196,7 +254,10 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
     if col.type == "double":
         return f"case when isfinite(cast({src} as double)) then cast({src} as double) end"
     if col.type == "timestamp" and src_type == "TIMESTAMP WITH TIME ZONE":
-        return f"timezone('UTC', {src})"
+        return f"case when isfinite({src}) then timezone('UTC', {src}) end"
+    if col.type in ("timestamp", "date"):
+        # infinity and -infinity are not instants or days (null, so the row is rejected)
+        return f"case when isfinite({src}) then cast({src} as {col.sql_type}) end"
     return f"cast({src} as {col.sql_type})"
 
 
@@ -634,6 +695,14 @@ def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
         # bounded memory: large deliveries spill to disk beside the database instead of growing without limit
         con.execute(f"set memory_limit = {qstr(os.environ.get('SAAS_METRICS_MEMORY_LIMIT', '6GB'))}")
         con.execute(f"set temp_directory = {qstr(str(database.parent / '.duckdb_tmp'))}")
+        # A file that delivers no table would be lost without a trace: it stops the load.
+        unrecognised = unrecognised_files(source_dir, set(tables))
+        if unrecognised:
+            raise LoadError(
+                f"{source_dir}: {len(unrecognised)} file(s) deliver no contract table: {', '.join(unrecognised)}. "
+                "A table is delivered as <table>.csv, <table>.parquet or a folder <table>/ of .csv and .parquet "
+                "part files, named after the table in lower case (names starting with '.' or '_' are skipped)."
+            )
         # Check every file's header before writing anything, so a bad file stops the whole load.
         plan: dict[str, list[tuple[Path, str, dict[str, str] | None]]] = {}
         for table in tables.values():

@@ -416,3 +416,103 @@ def test_typed_parquet_is_read_as_it_is_and_checked_like_text(tmp_path):
         tmp_path / "parquet.duckdb",
         "select valid_from from raw.billing_subscription_item_history where subscription_item_id = 'si_1'",
     ) == [(datetime(2024, 1, 1, 7, 0),)]
+
+
+def test_files_that_deliver_no_table_stop_the_load_naming_them(src, db):
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit\n2024-01-01,EUR,1.1\n")
+    write(src, "fx_rate.csv", "rate_date,currency,usd_per_unit\n2024-01-02,EUR,1.2\n")
+    write(src, "FX_RATES.csv", "x\n")
+    write(src, "billing_customers/part-1.json", "{}\n")
+    # hidden files, a job's marker and a generator's manifest are not deliveries
+    write(src, "_SUCCESS", "")
+    write(src, ".DS_Store", "")
+    write(src, "_faults_manifest.json", "[]\n")
+    with pytest.raises(LoadError) as error:
+        load_directory(src, db)
+    message = str(error.value)
+    assert "3 file(s) deliver no contract table: FX_RATES.csv, billing_customers/part-1.json, fx_rate.csv" in message
+    # nothing was written
+    assert rows(db, "select count(*) from information_schema.tables where table_schema = 'raw'") == [(0,)]
+    for name in ("fx_rate.csv", "FX_RATES.csv", "billing_customers/part-1.json"):
+        (src / name).unlink()
+    # a part file under an underscore folder (a job's _temporary output) is not read either
+    write(src, "billing_customers/_temporary/part-0.csv", "customer_id,created_at\nc_tmp,2024-01-01\n")
+    results = by_table(load_directory(src, db))
+    assert results["fx_rates"].rows_loaded == 1 and results["billing_customers"].rows_read == 0
+
+
+def test_dates_and_timestamps_must_be_iso_8601_and_a_date_must_name_its_utc_day(src, db):
+    write(
+        src,
+        "fx_rates.csv",
+        "rate_date,currency,usd_per_unit\n"
+        "2024-03-01T23:30:00-05:00,EUR,1.1\n"  # 2024-03-02 04:30 UTC: not the day written
+        "2024-03-02 00:00:00+05:00,EUR,1.2\n"  # 2024-03-01 19:00 UTC
+        "2024-03-03T10:00:00,EUR,1.3\n"  # a time of day on a date
+        "2024-03-04,EUR,1.4\n"
+        "2024-03-05T00:00:00Z,EUR,1.5\n"  # midnight UTC: that day
+        "epoch,GBP,1.1\n"
+        "infinity,GBP,1.2\n"
+        "24-03-01,GBP,1.3\n"
+        "12024-03-01,GBP,1.4\n"
+        "2024-03-06 00:00:00+00:00,GBP,1.5\n",
+    )
+    write(
+        src,
+        "billing_customers.csv",
+        "customer_id,created_at\n"
+        "c1,2024-03-01T23:30:00-05:00\n"  # an instant: converted to UTC
+        "c2,-infinity\n"
+        "c3,-2024-03-01\n"
+        "c4,2024-03-01\n",
+    )
+    results = by_table(load_directory(src, db))
+    assert (results["fx_rates"].rows_loaded, results["fx_rates"].rows_rejected) == (3, 7)
+    assert rows(db, "select rate_date, currency from raw.fx_rates order by 1") == [
+        (date(2024, 3, 4), "EUR"),
+        (date(2024, 3, 5), "EUR"),
+        (date(2024, 3, 6), "GBP"),
+    ]
+    assert [(r[1], r[3]) for r in rejects(db, "fx_rates")] == [
+        (row, f"column rate_date: cannot parse {value} as date")
+        for row, value in (
+            (1, "2024-03-01T23:30:00-05:00"),
+            (2, "2024-03-02 00:00:00+05:00"),
+            (3, "2024-03-03T10:00:00"),
+            (6, "epoch"),
+            (7, "infinity"),
+            (8, "24-03-01"),
+            (9, "12024-03-01"),
+        )
+    ]
+    assert rows(db, "select customer_id, created_at from raw.billing_customers order by 1") == [
+        ("c1", datetime(2024, 3, 2, 4, 30)),
+        ("c4", datetime(2024, 3, 1)),
+    ]
+    assert [r[3] for r in rejects(db, "billing_customers")] == [
+        "column created_at: cannot parse -infinity as timestamp",
+        "column created_at: cannot parse -2024-03-01 as timestamp",
+    ]
+
+
+def test_parquet_ids_stored_as_fractional_numbers_stop_the_load_and_infinite_instants_are_rejected(src, db):
+    pq.write_table(
+        pa.table({"customer_id": [7.0, 1e16], "created_at": [datetime(2024, 1, 1)] * 2}),
+        src / "billing_customers.parquet",
+    )
+    with pytest.raises(LoadError, match=r"billing_customers\.parquet: table billing_customers has text column"):
+        load_directory(src, db)
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select 'c1' as customer_id, 'infinity'::timestamp as created_at union all "
+            f"select 'c2', timestamp '2024-01-01') to '{src / 'billing_customers.parquet'}' (format parquet)"
+        )
+    results = by_table(load_directory(src, db))
+    assert (results["billing_customers"].rows_loaded, results["billing_customers"].rows_rejected) == (1, 1)
+    assert [r[3] for r in rejects(db, "billing_customers")] == ["column created_at: cannot parse infinity as timestamp"]
+
+
+def test_a_csv_whose_lines_end_in_carriage_returns_alone_stops_the_load(src, db):
+    (src / "fx_rates.csv").write_bytes(b"rate_date,currency,usd_per_unit\r2024-01-01,EUR,1.1\r")
+    with pytest.raises(LoadError, match=r"fx_rates\.csv: cannot read the CSV header .*line feed"):
+        load_directory(src, db)
