@@ -45,6 +45,8 @@ def print_load_report(results: list[TableLoadResult], out=None) -> None:
     total_read = sum(r.rows_read for r in results)
     total_rejected = sum(r.rows_rejected for r in results)
     print(f"{total_read} rows read, {total_read - total_rejected} loaded, {total_rejected} rejected", file=out)
+    for note in (note for r in results for note in r.notes):
+        print(f"note: {note}", file=out)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -53,6 +53,9 @@ class TableLoadResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_changed: int = 0
+    # per file: header columns the contract does not have (ignored), and optional contract columns the
+    # file does not have (loaded as null, so a re-delivered row loses its stored value)
+    notes: list[str] = field(default_factory=list)
 
 
 def qident(name: str) -> str:
@@ -518,6 +521,19 @@ def _load_first_typed_delivery(
     result.rows_changed = loaded
 
 
+def column_notes(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]):
+    """What a file's header leaves out of the load: columns the contract does not have, and optional
+    contract columns the file does not deliver."""
+    notes = []
+    ignored = [name for name in _file_columns(con, path) if _normalise(name) not in table.column_names]
+    if ignored:
+        notes.append(f"{label}: column(s) not in the contract, ignored: {', '.join(ignored)}")
+    absent = [name for name in table.column_names if name not in mapping]
+    if absent:
+        notes.append(f"{label}: optional column(s) not in the file, loaded as null: {', '.join(absent)}")
+    return notes
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -528,6 +544,9 @@ def load_table(
     """Loads one table's files: typed Parquet columns are read as they are, anything else as text
     typed by the contract; every row is checked against the same rules either way."""
     result = TableLoadResult(table=table.name, files=[label for _, label, _ in files])
+    for path, label, mapping in files:
+        if mapping is not None:
+            result.notes += column_notes(con, table, path, label, mapping)
     currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
     target = f"raw.{qident(table.name)}"
     delivered = [(path, label, mapping) for path, label, mapping in files if mapping is not None]

@@ -516,3 +516,18 @@ def test_a_csv_whose_lines_end_in_carriage_returns_alone_stops_the_load(src, db)
     (src / "fx_rates.csv").write_bytes(b"rate_date,currency,usd_per_unit\r2024-01-01,EUR,1.1\r")
     with pytest.raises(LoadError, match=r"fx_rates\.csv: cannot read the CSV header .*line feed"):
         load_directory(src, db)
+
+
+def test_columns_a_file_leaves_out_are_reported(src, db, capsys):
+    """Extra columns are ignored and missing optional ones are null (the contract), and the load says
+    so for each file: a misspelled optional column, re-delivered, would otherwise empty stored values
+    without a word."""
+    header = "subscription_item_id,subscription_id,price_id,quantity,valid_from"
+    write(src, "billing_subscription_item_history.csv", f"{header},discount_pct\nsi1,s1,p1,1,2024-01-01,25\n")
+    assert main(["load", str(src), "--database", str(db)]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: billing_subscription_item_history.csv: column(s) not in the contract, ignored: discount_pct",
+        "note: billing_subscription_item_history.csv: optional column(s) not in the file, loaded as null: "
+        "discount_percent, discount_amount, valid_to",
+    ]
