@@ -93,17 +93,67 @@ current_mrr as (
 
 ),
 
+-- Plans and add-ons: the raw contract gives every price a plan_tier ("starter, growth,
+-- enterprise, or an add-on name") but no field that says which values are add-ons, so the model
+-- tells them apart by how they are sold: an add-on is bought on top of a plan, never on its own.
+-- A plan_tier value is a plan tier when some customer (test accounts excluded) has an item history
+-- row of that tier in its paying window with no item of another tier (or of no tier) in its paying
+-- window at any instant of that row; a value only ever paid alongside other items is an add-on.
+tier_periods as (
+
+    select
+        items.subscription_item_period_id,
+        items.customer_id,
+        items.plan_tier,
+        items.paying_from_at,
+        items.paying_until_at
+
+    from items
+    inner join all_customers
+        on items.customer_id = all_customers.customer_id
+
+),
+
+periods_paid_alone as (
+
+    select
+        tier_periods.subscription_item_period_id,
+        tier_periods.plan_tier
+
+    from tier_periods
+    left join tier_periods as alongside
+        on tier_periods.customer_id = alongside.customer_id
+        and (alongside.plan_tier is null or alongside.plan_tier <> tier_periods.plan_tier)
+        and alongside.paying_from_at < tier_periods.paying_until_at
+        and tier_periods.paying_from_at < alongside.paying_until_at
+    where tier_periods.plan_tier is not null
+    group by tier_periods.subscription_item_period_id, tier_periods.plan_tier
+    having count(alongside.subscription_item_period_id) = 0
+
+),
+
+plan_tiers as (
+
+    select distinct plan_tier
+
+    from periods_paid_alone
+
+),
+
 current_tiers as (
 
     select
-        customer_id,
-        -- the largest item; equal items resolved by tier name, so the result never depends on row order
-        max_by(plan_tier, (item_mrr_local, plan_tier)) as current_plan_tier
+        items.customer_id,
+        -- the largest paying plan item (add-ons left out); equal items resolved by tier name (the
+        -- name that sorts last), so the result never depends on row order
+        max_by(items.plan_tier, (items.item_mrr_local, items.plan_tier)) as current_plan_tier
 
     from items
-    where is_open_at_as_of
-        and item_mrr_local > 0
-    group by customer_id
+    inner join plan_tiers
+        on items.plan_tier = plan_tiers.plan_tier
+    where items.is_open_at_as_of
+        and items.item_mrr_local > 0
+    group by items.customer_id
 
 ),
 
