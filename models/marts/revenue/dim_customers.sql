@@ -123,9 +123,9 @@ periods_paid_alone as (
     from tier_periods
     left join tier_periods as alongside
         on tier_periods.customer_id = alongside.customer_id
-        and (alongside.plan_tier is null or alongside.plan_tier <> tier_periods.plan_tier)
-        and alongside.paying_from_at < tier_periods.paying_until_at
-        and tier_periods.paying_from_at < alongside.paying_until_at
+            and (alongside.plan_tier is null or tier_periods.plan_tier <> alongside.plan_tier)
+            and tier_periods.paying_until_at > alongside.paying_from_at
+            and tier_periods.paying_from_at < alongside.paying_until_at
     where tier_periods.plan_tier is not null
     group by tier_periods.subscription_item_period_id, tier_periods.plan_tier
     having count(alongside.subscription_item_period_id) = 0
