@@ -1,6 +1,8 @@
 -- The one table a dashboard reads first: one row per month of fct_mrr_monthly with every MRR
 -- column and the headline KPIs of metrics.md (spend, CAC, gross margin, LTV, payback, funnel,
--- trial, demo and NPS figures). Each column's formula is in _kpis__models.yml.
+-- trial, demo and NPS figures). Each column's formula is in _kpis__models.yml. Every rate that is
+-- a ratio of counts (paid CAC, lead-to-customer, trial-to-paid, demo-to-paid, NPS) comes with its
+-- numerator and denominator, so a coarser period's rate is the ratio of their sums.
 with
 
 mrr as (
@@ -163,7 +165,7 @@ joined as (
         mrr.*,
         coalesce(spend_by_month.ad_spend, 0) as ad_spend,
         coalesce(sales_marketing_by_month.sales_marketing_expenses, 0) as sales_marketing_expenses,
-        paid_first_touch_by_month.paid_first_touch_customers,
+        coalesce(paid_first_touch_by_month.paid_first_touch_customers, 0) as paid_first_touch_credits,
         gross_margins.gross_margin,
         avg(mrr.customer_churn_rate) over (
             order by mrr.month rows between 11 preceding and current row
@@ -172,9 +174,17 @@ joined as (
         coalesce(stage_entries_by_month.new_leads, 0) as new_leads,
         coalesce(stage_entries_by_month.new_mqls, 0) as new_mqls,
         coalesce(stage_entries_by_month.new_sqls, 0) as new_sqls,
+        coalesce(lead_outcomes.leads_to_customer_180d, 0) as leads_converted_180d,
         {{ divide('lead_outcomes.leads_to_customer_180d', 'lead_outcomes.leads') }} as lead_to_customer_rate,
+        coalesce(trials.trials_started, 0) as trials_started,
+        coalesce(trials.trials_converted, 0) as trials_converted,
         trials.trial_to_paid_rate,
+        coalesce(demos_by_month.demos_held, 0) as demos_held,
+        coalesce(demos_by_month.demos_converted, 0) as demos_converted,
         {{ divide('demos_by_month.demos_converted', 'demos_by_month.demos_held') }} as demo_to_paid_rate,
+        coalesce(nps.responses, 0) as nps_responses,
+        coalesce(nps.promoters, 0) as nps_promoters,
+        coalesce(nps.detractors, 0) as nps_detractors,
         nps.nps
 
     from mrr
@@ -206,7 +216,7 @@ unit_economics as (
     select
         *,
         {{ divide('ad_spend + sales_marketing_expenses', 'new_customers') }} as blended_cac,
-        {{ divide('ad_spend', 'paid_first_touch_customers') }} as paid_cac,
+        {{ divide('ad_spend', 'paid_first_touch_credits') }} as paid_cac,
         arpa * gross_margin / nullif(average_churn_rate_12m, 0) as ltv
 
     from joined
@@ -239,6 +249,7 @@ select
     cast(ad_spend as decimal(38, 6)) as ad_spend,
     cast(sales_marketing_expenses as decimal(38, 6)) as sales_marketing_expenses,
     cast(blended_cac as double) as blended_cac,
+    cast(paid_first_touch_credits as double) as paid_first_touch_credits,
     cast(paid_cac as double) as paid_cac,
     cast(gross_margin as double) as gross_margin,
     cast(average_churn_rate_12m as double) as average_churn_rate_12m,
@@ -251,9 +262,17 @@ select
     cast(new_leads as bigint) as new_leads,
     cast(new_mqls as bigint) as new_mqls,
     cast(new_sqls as bigint) as new_sqls,
+    cast(leads_converted_180d as bigint) as leads_converted_180d,
     cast(lead_to_customer_rate as double) as lead_to_customer_rate,
+    cast(trials_started as bigint) as trials_started,
+    cast(trials_converted as bigint) as trials_converted,
     cast(trial_to_paid_rate as double) as trial_to_paid_rate,
+    cast(demos_held as bigint) as demos_held,
+    cast(demos_converted as bigint) as demos_converted,
     cast(demo_to_paid_rate as double) as demo_to_paid_rate,
+    cast(nps_responses as bigint) as nps_responses,
+    cast(nps_promoters as bigint) as nps_promoters,
+    cast(nps_detractors as bigint) as nps_detractors,
     cast(nps as double) as nps
 
 from unit_economics
