@@ -492,13 +492,11 @@
             union
             select anonymous_id from changed_contacts
             union
+            -- the sessions of changed contacts, and the sessions with a contact that came into (or
+            -- left) the reporting window as as_of moved: their cookie gained (or lost) a candidate
             select anonymous_id from {{ sessions }}
             where contact_id in (select contact_id from changed_contacts)
-            union
-            -- sessions with a contact that came into (or left) the reporting window as as_of moved:
-            -- their cookie gained (or lost) a stitching candidate
-            select anonymous_id from {{ sessions }}
-            where contact_id is not null and {{ in_as_of_band('started_at', band) }}
+                or (contact_id is not null and {{ in_as_of_band('started_at', band) }})
         )
         select session_id as row_key, started_at as changed_at from changed_sessions
         union
