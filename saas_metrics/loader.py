@@ -86,19 +86,13 @@ def find_files(source_dir: Path, table: str) -> list[Path]:
 
 
 def unrecognised_files(source_dir: Path, table_names: set[str]) -> list[str]:
-    """The files of a load folder that deliver no contract table (see find_files), as relative paths."""
-    unrecognised = []
-    for path in sorted(source_dir.rglob("*")):
-        relative = path.relative_to(source_dir)
-        if not path.is_file() or _skipped(relative):
-            continue
-        if len(relative.parts) == 1:
-            delivers = path.name in {f"{path.stem}.csv", f"{path.stem}.parquet"} and path.stem in table_names
-        else:
-            delivers = relative.parts[0] in table_names and path.suffix.lower() in (".csv", ".parquet")
-        if not delivers:
-            unrecognised.append(relative.as_posix())
-    return unrecognised
+    """The files of a load folder that find_files gives to no contract table, as relative paths."""
+    delivered = {path for table in table_names for path in find_files(source_dir, table)}
+    return [
+        path.relative_to(source_dir).as_posix()
+        for path in sorted(source_dir.rglob("*"))
+        if path.is_file() and not _skipped(path.relative_to(source_dir)) and path not in delivered
+    ]
 
 
 CSV_DELIMITERS = ",;\t|"
