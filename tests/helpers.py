@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,24 @@ def build_warehouse(fixture_dir: Path, tmp_path: Path, as_of: str, vars: dict | 
     rejected = {r.table: r.rows_rejected for r in results if r.rows_rejected}
     assert not rejected, f"fixture {fixture_dir} has rejected rows: {rejected}"
     build(database, as_of=as_of, dbt_vars=vars)
+    return database
+
+
+def shared_warehouse(tmp_path_factory: pytest.TempPathFactory, fixture: str, as_of: str) -> Path:
+    """The fixture folder `fixture` built with as_of, once per pytest session; returns the file.
+
+    Every test module that reads the same fixture at the same as_of shares this build, so a caller
+    must only read it (a read-only connection, or a copy to write to). A build that failed part-way
+    is started again by the next caller.
+    """
+    folder = tmp_path_factory.getbasetemp() / f"shared_{fixture}_{as_of}"
+    database, done = folder / "warehouse.duckdb", folder / "built"
+    if not done.exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        build_warehouse(FIXTURES / fixture, folder, as_of)
+        done.touch()
     return database
 
 

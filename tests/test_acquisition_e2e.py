@@ -29,9 +29,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import build_warehouse
 from tests.helpers import fetch_dicts as _fetch
 from tests.helpers import money_ok as _money_ok
+from tests.helpers import shared_warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "acquisition"
 AS_OF = "2024-06-30"
@@ -48,7 +48,7 @@ MAY = dt.date(2024, 5, 1)
 
 @pytest.fixture(scope="module")
 def acq_db(tmp_path_factory):
-    path = build_warehouse(FIXTURE, tmp_path_factory.mktemp("acquisition"), AS_OF)
+    path = shared_warehouse(tmp_path_factory, FIXTURE.name, AS_OF)
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()

@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import build_warehouse
 from tests.helpers import fetch_dicts as _fetch
+from tests.helpers import shared_warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "customer_finance"
 AS_OF = "2024-04-30"
@@ -35,7 +35,7 @@ DEC = dt.date(2023, 12, 1)
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory):
-    path = build_warehouse(FIXTURE, tmp_path_factory.mktemp("customer_finance"), AS_OF)
+    path = shared_warehouse(tmp_path_factory, FIXTURE.name, AS_OF)
     connection = duckdb.connect(str(path), read_only=True)
     yield connection
     connection.close()

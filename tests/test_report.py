@@ -27,7 +27,7 @@ from saas_metrics.report import fmt, write_report
 from saas_metrics.report.charts import Chart
 from saas_metrics.report.page import NO_VALIDATION, chart_html
 from saas_metrics.report.svg import Series, line_chart
-from tests.helpers import FIXTURES, build_warehouse
+from tests.helpers import FIXTURES, shared_warehouse
 
 FIXTURE = FIXTURES / "customer_finance"
 AS_OF = "2024-04-30"
@@ -67,15 +67,7 @@ CHROMIUM_FLAGS = [
 
 def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The customer_finance fixture, built once per pytest session (tests/test_docs.py shares it)."""
-    folder = tmp_path_factory.getbasetemp() / "bi_customer_finance"
-    database, done = folder / "warehouse.duckdb", folder / "built"
-    if not done.exists():
-        if folder.exists():
-            shutil.rmtree(folder)  # a build that failed part-way
-        folder.mkdir()
-        build_warehouse(FIXTURE, folder, AS_OF)
-        done.touch()
-    return database
+    return shared_warehouse(tmp_path_factory, FIXTURE.name, AS_OF)
 
 
 @pytest.fixture(scope="module")

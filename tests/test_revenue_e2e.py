@@ -16,16 +16,13 @@ Tolerances: money within half a cent (abs 0.005), rates relative 1e-9, counts ex
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.helpers import build_warehouse
 from tests.helpers import fetch_dicts as _fetch
 from tests.helpers import money_ok as _money_ok
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import shared_warehouse
 
 MONEY_COLUMNS = (
     "starting_mrr",
@@ -61,7 +58,7 @@ MONTHLY_COLUMNS = ("month", *MONEY_COLUMNS, *COUNT_COLUMNS, *RATE_COLUMNS)
 
 
 def _open(fixture: str, tmp_path_factory: pytest.TempPathFactory, as_of: str):
-    path = build_warehouse(FIXTURES / fixture, tmp_path_factory.mktemp(fixture), as_of)
+    path = shared_warehouse(tmp_path_factory, fixture, as_of)
     return duckdb.connect(str(path), read_only=True)
 
 

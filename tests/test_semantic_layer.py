@@ -21,11 +21,11 @@ import duckdb
 import pytest
 
 from saas_metrics.contract import project_dir
-from tests.helpers import FIXTURES, build_warehouse
+from tests.helpers import shared_warehouse
 
 
-def test_mf_query_mrr_by_month_matches_saas_kpis(tmp_path):
-    database = build_warehouse(FIXTURES / "revenue_usd", tmp_path, "2024-04-30")
+def test_mf_query_mrr_by_month_matches_saas_kpis(tmp_path, tmp_path_factory):
+    database = shared_warehouse(tmp_path_factory, "revenue_usd", "2024-04-30")
     mf = Path(sys.executable).with_name("mf")
     assert mf.exists() or shutil.which("mf"), (
         "MetricFlow's CLI (dbt-metricflow) must be installed from requirements.lock"
@@ -179,9 +179,9 @@ def _check_rates(database: Path, env: dict, tmp_path: Path) -> dict[str, dict[st
     return got
 
 
-def test_rates_by_quarter_are_ratios_of_sums(tmp_path):
+def test_rates_by_quarter_are_ratios_of_sums(tmp_path, tmp_path_factory):
     """tests/fixtures/customer_finance (January-April 2024, see tests/test_customer_finance_e2e.py)."""
-    database = build_warehouse(FIXTURES / "customer_finance", tmp_path, "2024-04-30")
+    database = shared_warehouse(tmp_path_factory, "customer_finance", "2024-04-30")
     env = _parse(database, tmp_path / "target")
     quarters = _check_rates(database, env, tmp_path)
     q1, q2 = quarters["2024-01-01"], quarters["2024-04-01"]
@@ -197,10 +197,10 @@ def test_rates_by_quarter_are_ratios_of_sums(tmp_path):
     assert q2["cac_payback_months"] is None  # no new customer in April
 
 
-def test_channel_spend_whatever_the_attribution_model(tmp_path):
+def test_channel_spend_whatever_the_attribution_model(tmp_path, tmp_path_factory):
     """tests/fixtures/acquisition (see tests/test_acquisition_e2e.py): spend by channel and quarter is
     the same with no attribution-model grouping, grouped by each model, and filtered on one model."""
-    database = build_warehouse(FIXTURES / "acquisition", tmp_path, "2024-06-30")
+    database = shared_warehouse(tmp_path_factory, "acquisition", "2024-06-30")
     env = _parse(database, tmp_path / "target")
     _check_rates(database, env, tmp_path)
     # March: paid_search 300, paid_social 200 (Meta); April: paid_search 400, paid_social EUR 100 x 1.10;
