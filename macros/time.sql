@@ -35,6 +35,13 @@
     least(cast({{ add_months(month_date, 1) }} as timestamp), {{ as_of_ts }})
 {%- endmacro %}
 
+{#- Whether a cohort of month_date has had its whole look-ahead window by as_of_ts: every member
+    entered before the next month's first instant, so the window of `days` days after the last
+    possible entry ends by then. A rate over a cohort whose window is not complete can still rise. -#}
+{% macro is_window_complete(month_date, days, as_of_ts) -%}
+    (cast({{ add_months(month_date, 1) }} as timestamp) + interval {{ days }} day <= {{ as_of_ts }})
+{%- endmacro %}
+
 {#- One row per month (column `month`) from start_month to end_month inclusive. -#}
 {% macro month_spine(start_month, end_month) -%}
     {{ return(adapter.dispatch('month_spine', 'saas_metrics')(start_month, end_month)) }}

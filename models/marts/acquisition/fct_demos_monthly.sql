@@ -1,10 +1,17 @@
 -- Demos by month and demo type: requested in the month, held in the month, and of those held in
--- the month, converted (demo_to_paid_rate) and the median days from request to paid.
+-- the month, converted (demo_to_paid_rate) and the median days from request to paid. The rate of a
+-- month whose demos have not all had their 90 days by as_of is not final (is_window_complete).
 with
 
 demos as (
 
     select * from {{ ref('fct_demos') }}
+
+),
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
 
 ),
 
@@ -59,9 +66,11 @@ select
     cast(coalesce(held.demos_held, 0) as bigint) as demos_held,
     cast(coalesce(held.demos_converted, 0) as bigint) as demos_converted,
     cast(held.demos_converted / nullif(held.demos_held, 0) as double) as demo_to_paid_rate,
-    cast(held.median_days_request_to_paid as double) as median_days_request_to_paid
+    cast(held.median_days_request_to_paid as double) as median_days_request_to_paid,
+    cast({{ is_window_complete('grid.month', 90, 'reporting_window.as_of_ts') }} as boolean) as is_window_complete
 
 from grid
+cross join reporting_window
 left join requested
     on grid.month = requested.month
         and grid.demo_type = requested.demo_type

@@ -5,7 +5,7 @@ with
 
 stages as (
 
-    select * from {{ ref('int_contact_stages') }}
+    select * from {{ ref('int_funnel_contact_stages') }}
 
 ),
 

@@ -2,7 +2,9 @@
 -- column and the headline KPIs of metrics.md (spend, CAC, gross margin, LTV, payback, funnel,
 -- trial, demo and NPS figures). Each column's formula is in _kpis__models.yml. Every rate that is
 -- a ratio of counts (paid CAC, lead-to-customer, trial-to-paid, demo-to-paid, NPS) comes with its
--- numerator and denominator, so a coarser period's rate is the ratio of their sums.
+-- numerator and denominator, so a coarser period's rate is the ratio of their sums. The lead,
+-- demo and trial rates of recent months can still rise: is_lead_window_complete,
+-- is_demo_window_complete and trials_in_progress say which.
 with
 
 mrr as (
@@ -43,7 +45,7 @@ funnel_visitors as (
 
 stages as (
 
-    select * from {{ ref('int_contact_stages') }}
+    select * from {{ ref('int_funnel_contact_stages') }}
 
 ),
 
@@ -62,6 +64,12 @@ demos as (
 nps as (
 
     select * from {{ ref('fct_nps_monthly') }}
+
+),
+
+reporting_window as (
+
+    select * from {{ ref('int_reporting_window') }}
 
 ),
 
@@ -127,11 +135,11 @@ stage_entries_by_month as (
 
 ),
 
+-- of each month's new leads (counted in stage_entries_by_month), those that reached customer
 lead_outcomes as (
 
     select
         leads.entered_month as month,
-        count(*) as leads,
         count(
             case when customers.entered_at <= leads.entered_at + interval 180 day then 1 end
         ) as leads_to_customer_180d
@@ -175,19 +183,23 @@ joined as (
         coalesce(stage_entries_by_month.new_mqls, 0) as new_mqls,
         coalesce(stage_entries_by_month.new_sqls, 0) as new_sqls,
         coalesce(lead_outcomes.leads_to_customer_180d, 0) as leads_converted_180d,
-        {{ divide('lead_outcomes.leads_to_customer_180d', 'lead_outcomes.leads') }} as lead_to_customer_rate,
+        {{ divide('lead_outcomes.leads_to_customer_180d', 'stage_entries_by_month.new_leads') }} as lead_to_customer_rate,
+        {{ is_window_complete('mrr.month', 180, 'reporting_window.as_of_ts') }} as is_lead_window_complete,
         coalesce(trials.trials_started, 0) as trials_started,
         coalesce(trials.trials_converted, 0) as trials_converted,
         trials.trial_to_paid_rate,
+        coalesce(trials.trials_in_progress, 0) as trials_in_progress,
         coalesce(demos_by_month.demos_held, 0) as demos_held,
         coalesce(demos_by_month.demos_converted, 0) as demos_converted,
         {{ divide('demos_by_month.demos_converted', 'demos_by_month.demos_held') }} as demo_to_paid_rate,
+        {{ is_window_complete('mrr.month', 90, 'reporting_window.as_of_ts') }} as is_demo_window_complete,
         coalesce(nps.responses, 0) as nps_responses,
         coalesce(nps.promoters, 0) as nps_promoters,
         coalesce(nps.detractors, 0) as nps_detractors,
         nps.nps
 
     from mrr
+    cross join reporting_window
     left join spend_by_month
         on mrr.month = spend_by_month.month
     left join sales_marketing_by_month
@@ -264,12 +276,15 @@ select
     cast(new_sqls as bigint) as new_sqls,
     cast(leads_converted_180d as bigint) as leads_converted_180d,
     cast(lead_to_customer_rate as double) as lead_to_customer_rate,
+    cast(is_lead_window_complete as boolean) as is_lead_window_complete,
     cast(trials_started as bigint) as trials_started,
     cast(trials_converted as bigint) as trials_converted,
     cast(trial_to_paid_rate as double) as trial_to_paid_rate,
+    cast(trials_in_progress as bigint) as trials_in_progress,
     cast(demos_held as bigint) as demos_held,
     cast(demos_converted as bigint) as demos_converted,
     cast(demo_to_paid_rate as double) as demo_to_paid_rate,
+    cast(is_demo_window_complete as boolean) as is_demo_window_complete,
     cast(nps_responses as bigint) as nps_responses,
     cast(nps_promoters as bigint) as nps_promoters,
     cast(nps_detractors as bigint) as nps_detractors,
