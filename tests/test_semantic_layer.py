@@ -30,11 +30,7 @@ def test_mf_query_mrr_by_month_matches_saas_kpis(tmp_path, tmp_path_factory):
     assert mf.exists() or shutil.which("mf"), (
         "MetricFlow's CLI (dbt-metricflow) must be installed from requirements.lock"
     )
-    env = {**os.environ, "SAAS_METRICS_DATABASE": str(database), "DBT_PROFILES_DIR": str(project_dir())}
-    target = tmp_path / "target"
-    env["DBT_TARGET_PATH"] = str(target)
-    dbt = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
-    subprocess.run([*dbt, "parse", "--target-path", str(target)], cwd=project_dir(), env=env, check=True)
+    env = _parse(database)
     out = tmp_path / "mrr.csv"
     subprocess.run(
         [
@@ -79,11 +75,15 @@ RATES = (
 )
 
 
-def _parse(database: Path, target: Path) -> dict:
-    """dbt parse for database into target; returns the environment mf needs."""
+def _parse(database: Path) -> dict:
+    """dbt parse for database; returns the environment mf needs.
+
+    `mf` reads the semantic manifest from the project's own target/ folder whatever DBT_TARGET_PATH
+    says, so the parse writes there: the database name in it must be that of `database`.
+    """
     env = {**os.environ, "SAAS_METRICS_DATABASE": str(database), "DBT_PROFILES_DIR": str(project_dir())}
-    env["DBT_TARGET_PATH"] = str(target)
     dbt = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
+    target = project_dir() / "target"
     subprocess.run([*dbt, "parse", "--target-path", str(target)], cwd=project_dir(), env=env, check=True)
     return env
 
@@ -182,7 +182,7 @@ def _check_rates(database: Path, env: dict, tmp_path: Path) -> dict[str, dict[st
 def test_rates_by_quarter_are_ratios_of_sums(tmp_path, tmp_path_factory):
     """tests/fixtures/customer_finance (January-April 2024, see tests/test_customer_finance_e2e.py)."""
     database = shared_warehouse(tmp_path_factory, "customer_finance", "2024-04-30")
-    env = _parse(database, tmp_path / "target")
+    env = _parse(database)
     quarters = _check_rates(database, env, tmp_path)
     q1, q2 = quarters["2024-01-01"], quarters["2024-04-01"]
     # NPS answers: Jan 9, 3; Feb 7, 6; Mar 10 -> Q1 promoters 2, detractors 2 of 5: 100 x 0 / 5 = 0
@@ -201,7 +201,7 @@ def test_channel_spend_whatever_the_attribution_model(tmp_path, tmp_path_factory
     """tests/fixtures/acquisition (see tests/test_acquisition_e2e.py): spend by channel and quarter is
     the same with no attribution-model grouping, grouped by each model, and filtered on one model."""
     database = shared_warehouse(tmp_path_factory, "acquisition", "2024-06-30")
-    env = _parse(database, tmp_path / "target")
+    env = _parse(database)
     _check_rates(database, env, tmp_path)
     # March: paid_search 300, paid_social 200 (Meta); April: paid_search 400, paid_social EUR 100 x 1.10;
     # May: paid_search 50, other GBP 40 x 1.25 (the July row is after as_of)
