@@ -114,44 +114,61 @@ def csv_header(path: Path) -> tuple[list[str], str]:
         ) from exc
 
 
-def _reader(path: Path) -> str:
-    if path.suffix.lower() == ".parquet":
-        return f"read_parquet({qstr(str(path))}, file_row_number = true)"
-    header, delimiter = csv_header(path)
-    # The header comes from the file's first line, so a ragged or broken data line cannot change
-    # how the file is read: it is rejected on its own.
-    columns = "{" + ", ".join(f"{qstr(name)}: 'VARCHAR'" for name in header) + "}"
-    return (
-        f"read_csv({qstr(str(path))}, auto_detect = false, header = true, delim = {qstr(delimiter)}, quote = '\"', "
-        f"escape = '\"', columns = {columns}, store_rejects = true, "
-        "rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')"
-    )
-
-
 def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """{column name: DuckDB type} of a Parquet file, in file order."""
     return {row[0]: row[1] for row in con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()}
 
 
-def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    if path.suffix.lower() == ".parquet":
-        return list(parquet_schema(con, path))
-    return csv_header(path)[0]
+@dataclass(frozen=True)
+class Delivery:
+    """One file of a table's delivery, its header read once when the load is planned."""
+
+    path: Path
+    label: str  # the path relative to the load folder, as raw tables and rejects record it
+    columns: list[str]  # the file's column names, in file order (none for an empty file)
+    parquet_types: dict[str, str] | None  # Parquet: {file column: DuckDB type}; CSV: None
+    delimiter: str  # a CSV file's delimiter
+    mapping: dict[str, str] | None  # contract column -> file column; None for an empty file
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.parquet_types is not None
+
+
+def _reader(delivery: Delivery) -> str:
+    path = qstr(str(delivery.path))
+    if delivery.is_parquet:
+        return f"read_parquet({path}, file_row_number = true)"
+    # The header comes from the file's first line, so a ragged or broken data line cannot change
+    # how the file is read: it is rejected on its own.
+    columns = "{" + ", ".join(f"{qstr(name)}: 'VARCHAR'" for name in delivery.columns) + "}"
+    return (
+        f"read_csv({path}, auto_detect = false, header = true, delim = {qstr(delivery.delimiter)}, quote = '\"', "
+        f"escape = '\"', columns = {columns}, store_rejects = true, "
+        "rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')"
+    )
 
 
 def _normalise(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def check_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> dict[str, str] | None:
-    """Maps contract columns to the file's header names; raises on a missing required column.
+def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str) -> Delivery:
+    """Reads a file's header and maps contract columns to its names; raises on a missing required
+    column or on a text column stored as fractional numbers.
 
-    Returns None for a file with no header at all (an empty file), which delivers no rows.
+    A file with no header at all (an empty file) delivers no rows: its mapping is None.
     """
+    is_parquet = path.suffix.lower() == ".parquet"
     if path.stat().st_size == 0:
-        return None
+        return Delivery(path, label, [], {} if is_parquet else None, ",", None)
+    delimiter, types = ",", None
     try:
-        header = _file_columns(con, path)
+        if is_parquet:
+            types = parquet_schema(con, path)
+            header = list(types)
+        else:
+            header, delimiter = csv_header(path)
     except duckdb.Error as exc:
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
     by_name = {}
@@ -164,23 +181,22 @@ def check_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> d
             f"(file header: {', '.join(header)})"
         )
     mapping = {c: by_name[c] for c in table.column_names if c in by_name}
-    if path.suffix.lower() == ".parquet":
+    if types is not None:
         # a text column (an id, a name, a code) stored as floating-point numbers would load as '7.0' or
         # '1e+16', or lose digits: ids that match nothing
-        described = parquet_schema(con, path)
         floats = [
-            f"{col.name} ({described[mapping[col.name]]})"
+            f"{col.name} ({types[mapping[col.name]]})"
             for col in table.columns
             if col.name in mapping
             and col.type == "varchar"
-            and described[mapping[col.name]].startswith(("FLOAT", "DOUBLE", "DECIMAL"))
+            and types[mapping[col.name]].startswith(("FLOAT", "DOUBLE", "DECIMAL"))
         ]
         if floats:
             raise LoadError(
                 f"{path}: table {table.name} has text column(s) stored as numbers with a fraction: "
                 f"{', '.join(floats)}; write them as strings or integers"
             )
-    return mapping
+    return Delivery(path, label, header, types, delimiter, mapping)
 
 
 def _typed_expr(col: Column, raw: str) -> str:
@@ -350,23 +366,26 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) 
     )
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]) -> None:
+def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery) -> None:
     """Appends one file's rows, as text, to the temp table _incoming; CSV-level errors go to _bad_lines."""
+    mapping, path = delivery.mapping, delivery.path
     cols = []
     for col in table.columns:
         source = f"{qident(mapping[col.name])}::varchar" if col.name in mapping else "null::varchar"
         cols.append(f"{source} as {qident('_raw_' + col.name)}")
-    is_parquet = path.suffix.lower() == ".parquet"
-    row_number = "file_row_number + 1" if is_parquet else "row_number() over ()"
+    row_number = "file_row_number + 1" if delivery.is_parquet else "row_number() over ()"
     try:
-        con.execute(f"insert into _incoming select {qstr(label)}, {row_number}, {', '.join(cols)} from {_reader(path)}")
+        con.execute(
+            f"insert into _incoming select {qstr(delivery.label)}, {row_number}, {', '.join(cols)} "
+            f"from {_reader(delivery)}"
+        )
     except duckdb.Error as exc:
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
-    if not is_parquet:
+    if not delivery.is_parquet:
         con.execute(
             f"""
             insert into _bad_lines
-            select {qstr(label)}, line,
+            select {qstr(delivery.label)}, line,
                    'malformed CSV line: ' || string_agg(distinct error_type || ' (' || error_message || ')', '; '),
                    any_value(csv_line)
             from _csv_reject_errors
@@ -377,16 +396,16 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label:
         con.execute("drop table if exists _csv_reject_scans")
 
 
-def typed_parquet_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Path, mapping: dict[str, str]):
+def typed_parquet_columns(table: Table, delivery: Delivery) -> dict[str, str] | None:
     """{contract column: Parquet type} when every column the file delivers already has a type that fits
     the contract (TYPED_SOURCES), so the file can be read without a round trip through text; else None."""
-    if path.suffix.lower() != ".parquet":
+    if not delivery.is_parquet:
         return None
-    described = parquet_schema(con, path)
+    mapping = delivery.mapping
     types = {}
     for col in table.columns:
         if col.name in mapping:
-            source_type = described[mapping[col.name]]
+            source_type = delivery.parquet_types[mapping[col.name]]
             fits = source_type in TYPED_SOURCES[col.type] or (
                 col.type == "double" and source_type.startswith("DECIMAL")
             )
@@ -396,13 +415,12 @@ def typed_parquet_columns(con: duckdb.DuckDBPyConnection, table: Table, path: Pa
     return types
 
 
-def _typed_select(
-    table: Table, path: Path, label: str, mapping: dict[str, str], types: dict[str, str], currencies: str
-) -> str:
+def _typed_select(table: Table, delivery: Delivery, types: dict[str, str], currencies: str) -> str:
     """A typed Parquet file's rows as the loader checks them: _source_file, _row_number, the contract
     columns, _reasons (null for a valid row) and _raw_values (the delivered values as JSON text, for
     the rejected rows)."""
     names = ", ".join(qident(c) for c in table.column_names)
+    mapping = delivery.mapping
 
     def src(col: Column) -> str:
         return qident("_src_" + col.name)
@@ -423,12 +441,12 @@ def _typed_select(
     )
     return f"""
         with delivered as (
-            select file_row_number + 1 as _row_number, {sources} from {_reader(path)}
+            select file_row_number + 1 as _row_number, {sources} from {_reader(delivery)}
         ),
         typed as (
             select *, {typed} from delivered
         )
-        select {qstr(label)} as _source_file, _row_number, {names}, {joined_reasons(reasons)} as _reasons,
+        select {qstr(delivery.label)} as _source_file, _row_number, {names}, {joined_reasons(reasons)} as _reasons,
                to_json(struct_pack({delivered}))::varchar as _raw_values
         from typed
     """
@@ -466,7 +484,7 @@ def _duplicate_key_reason(table: Table, alias: str) -> str:
 def _load_first_typed_delivery(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    files: list[tuple[Path, str, dict[str, str], dict[str, str]]],
+    files: list[tuple[Delivery, dict[str, str]]],
     load_id: str,
     loaded_at: datetime,
     result: TableLoadResult,
@@ -479,9 +497,7 @@ def _load_first_typed_delivery(
     instead of being staged: the largest tables' first load would otherwise need tens of GB of
     temporary space.
     """
-    checked = " union all ".join(
-        f"({_typed_select(table, path, label, mapping, types, currencies)})" for path, label, mapping, types in files
-    )
+    checked = " union all ".join(f"({_typed_select(table, delivery, types, currencies)})" for delivery, types in files)
     pk = table.primary_key
     _find_duplicate_keys(con, table, f"({checked}) as c")
     match = " and ".join(f"c.{qident(k)} = d.{qident(k)}" for k in pk)
@@ -505,7 +521,7 @@ def _load_first_typed_delivery(
             f"select _source_file, _row_number, null::bigint, _reasons, _raw_values from ({flagged}) as f "
             "where _reasons is not null",
         )
-        paths = ", ".join(qstr(str(path)) for path, *_ in files)
+        paths = ", ".join(qstr(str(delivery.path)) for delivery, _ in files)
         (read,) = con.execute(f"select coalesce(sum(num_rows), 0) from parquet_file_metadata([{paths}])").fetchone()
     except duckdb.Error as exc:
         raise LoadError(f"{table.name}: cannot read its parquet files {', '.join(result.files)}: {exc}") from exc
@@ -515,40 +531,37 @@ def _load_first_typed_delivery(
     result.rows_changed = loaded
 
 
-def column_notes(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str, mapping: dict[str, str]):
+def column_notes(table: Table, delivery: Delivery) -> list[str]:
     """What a file's header leaves out of the load: columns the contract does not have, and optional
     contract columns the file does not deliver."""
     notes = []
-    ignored = [name for name in _file_columns(con, path) if _normalise(name) not in table.column_names]
+    ignored = [name for name in delivery.columns if _normalise(name) not in table.column_names]
     if ignored:
-        notes.append(f"{label}: column(s) not in the contract, ignored: {', '.join(ignored)}")
-    absent = [name for name in table.column_names if name not in mapping]
+        notes.append(f"{delivery.label}: column(s) not in the contract, ignored: {', '.join(ignored)}")
+    absent = [name for name in table.column_names if name not in delivery.mapping]
     if absent:
-        notes.append(f"{label}: optional column(s) not in the file, loaded as null: {', '.join(absent)}")
+        notes.append(f"{delivery.label}: optional column(s) not in the file, loaded as null: {', '.join(absent)}")
     return notes
 
 
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    files: list[tuple[Path, str, dict[str, str] | None]],
+    files: list[Delivery],
     load_id: str,
     loaded_at: datetime,
 ) -> TableLoadResult:
     """Loads one table's files: typed Parquet columns are read as they are, anything else as text
     typed by the contract; every row is checked against the same rules either way."""
-    result = TableLoadResult(table=table.name, files=[label for _, label, _ in files])
-    for path, label, mapping in files:
-        if mapping is not None:
-            result.notes += column_notes(con, table, path, label, mapping)
+    result = TableLoadResult(table=table.name, files=[delivery.label for delivery in files])
+    delivered = [delivery for delivery in files if delivery.mapping is not None]
+    for delivery in delivered:
+        result.notes += column_notes(table, delivery)
     currencies = ", ".join(qstr(c) for c in sorted(currency_exponents()))
     target = f"raw.{qident(table.name)}"
-    delivered = [(path, label, mapping) for path, label, mapping in files if mapping is not None]
-    typed_files = [
-        (path, label, mapping, typed_parquet_columns(con, table, path, mapping)) for path, label, mapping in delivered
-    ]
+    typed_files = [(delivery, typed_parquet_columns(table, delivery)) for delivery in delivered]
     (stored_rows,) = con.execute(f"select count(*) from {target}").fetchone()
-    if typed_files and stored_rows == 0 and all(types is not None for *_, types in typed_files):
+    if typed_files and stored_rows == 0 and all(types is not None for _, types in typed_files):
         _load_first_typed_delivery(con, table, typed_files, load_id, loaded_at, result, currencies)
     else:
         _load_staged(con, table, typed_files, load_id, loaded_at, result, currencies, stored_rows)
@@ -571,7 +584,7 @@ def load_table(
 def _load_staged(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    files: list[tuple[Path, str, dict[str, str], dict[str, str] | None]],
+    files: list[tuple[Delivery, dict[str, str] | None]],
     load_id: str,
     loaded_at: datetime,
     result: TableLoadResult,
@@ -593,18 +606,18 @@ def _load_staged(
     )
     names = ", ".join(qident(c) for c in table.column_names)
     typed_selects = {}
-    for path, label, mapping, types in files:
+    for delivery, types in files:
         if types is None:
-            _stage_file(con, table, path, label, mapping)
+            _stage_file(con, table, delivery)
             continue
-        typed_selects[label] = _typed_select(table, path, label, mapping, types, currencies)
+        typed_selects[delivery.label] = _typed_select(table, delivery, types, currencies)
         try:
             con.execute(
                 f"insert into _checked select _source_file, _row_number, {names}, _reasons "
-                f"from ({typed_selects[label]}) as typed"
+                f"from ({typed_selects[delivery.label]}) as typed"
             )
         except duckdb.Error as exc:
-            raise LoadError(f"{path}: cannot read as a parquet file for table {table.name}: {exc}") from exc
+            raise LoadError(f"{delivery.path}: cannot read as a parquet file for table {table.name}: {exc}") from exc
 
     typed = ", ".join(f"{_typed_expr(c, qident('_raw_' + c.name))} as {qident(c.name)}" for c in table.columns)
     reasons = ", ".join(
@@ -717,10 +730,10 @@ def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
                 "part files, named after the table in lower case (names starting with '.' or '_' are skipped)."
             )
         # Check every file's header before writing anything, so a bad file stops the whole load.
-        plan: dict[str, list[tuple[Path, str, dict[str, str] | None]]] = {}
+        plan: dict[str, list[Delivery]] = {}
         for table in tables.values():
             plan[table.name] = [
-                (path, path.relative_to(source_dir).as_posix(), check_columns(con, table, path))
+                plan_delivery(con, table, path, path.relative_to(source_dir).as_posix())
                 for path in find_files(source_dir, table.name)
             ]
         load_id = uuid.uuid4().hex
