@@ -37,6 +37,8 @@ VALUE_RULES: dict[str, tuple[str, str]] = {
 LOWERCASE_COLUMNS = {"billing_interval"}
 ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 ISO_TIMESTAMP = ISO_DATE + "([T ].+)?"
+# what is trimmed from around a delivered value: spaces, tabs, line feeds and carriage returns
+BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
 TRUE_WORDS = ("true", "t", "1", "yes")
 FALSE_WORDS = ("false", "f", "0", "no")
 
@@ -199,8 +201,13 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
     return Delivery(path, label, header, types, delimiter, mapping)
 
 
+def _text(value: str) -> str:
+    """A delivered text value without the blanks around it (spaces, tabs, line breaks); null when blank."""
+    return f"nullif(trim({value}, {BLANKS}), '')"
+
+
 def _typed_expr(col: Column, raw: str) -> str:
-    text = f"nullif(trim({raw}), '')"
+    text = _text(raw)
     if col.type == "varchar":
         value = text
         if col.name == "currency":
@@ -258,7 +265,7 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
     NaN and infinite doubles are null (and so rejected); zoned timestamps converted to UTC.
     """
     if col.type == "varchar":
-        text = f"nullif(trim({src}), '')"
+        text = _text(src)
         if col.name == "currency":
             return f"upper({text})"
         return f"lower({text})" if col.name in LOWERCASE_COLUMNS else text
@@ -275,11 +282,11 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
 
 
 def _source_present(col: Column, src: str) -> str:
-    return f"nullif(trim({src}), '') is not null" if col.type == "varchar" else f"{src} is not null"
+    return f"{_text(src)} is not null" if col.type == "varchar" else f"{src} is not null"
 
 
 def _text_present(raw: str) -> str:
-    return f"nullif(trim({raw}), '') is not null"
+    return f"{_text(raw)} is not null"
 
 
 def _reason_exprs(

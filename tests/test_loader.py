@@ -531,3 +531,36 @@ def test_columns_a_file_leaves_out_are_reported(src, db, capsys):
         "note: billing_subscription_item_history.csv: optional column(s) not in the file, loaded as null: "
         "discount_percent, discount_amount, valid_to",
     ]
+
+
+def test_blanks_around_values_are_trimmed_in_text_and_parquet(src, db, tmp_path):
+    """Tabs and line breaks around a value are trimmed like spaces: an id exported as 'c1<TAB>' or with a
+    trailing carriage return still matches 'c1', and a value of blanks alone is missing."""
+    write(
+        src,
+        "billing_customers.csv",
+        "customer_id,company_id,email,name,country,created_at,is_test\n"
+        'c1\t,\tco1,a@x.io,A,US,2024-03-01\t,"true\r"\n'
+        '"\tc2\r\n",co2 ,b@x.io,B,DE,2024-03-01,false\n'
+        '"\t\r\n",co3,c@x.io,C,FR,2024-03-01,false\n',
+    )
+    result = by_table(load_directory(src, db))["billing_customers"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(db, "select customer_id, company_id, created_at, is_test from raw.billing_customers order by 1") == [
+        ("c1", "co1", datetime(2024, 3, 1), True),
+        ("c2", "co2", datetime(2024, 3, 1), False),
+    ]
+    assert [r[3] for r in rejects(db, "billing_customers")] == ["column customer_id: null in a non-null column"]
+
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select * from (values ('c1' || chr(9), chr(13) || 'co1', 'a@x.io', 'A', 'US', "
+            "timestamp '2024-03-01 00:00:00', true)) as t (customer_id, company_id, email, name, country, "
+            f"created_at, is_test)) to '{parquet / 'billing_customers.parquet'}' (format parquet)"
+        )
+    load_directory(parquet, tmp_path / "parquet.duckdb")
+    assert rows(tmp_path / "parquet.duckdb", "select customer_id, company_id from raw.billing_customers") == [
+        ("c1", "co1")
+    ]
