@@ -39,6 +39,8 @@ ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 ISO_TIMESTAMP = ISO_DATE + "([T ].+)?"
 # what is trimmed from around a delivered value: spaces, tabs, line feeds and carriage returns
 BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
+# what SQL exports write for a missing value (in any case): read as missing, never as the text
+NULL_MARKERS = ("null", "\\n")
 TRUE_WORDS = ("true", "t", "1", "yes")
 FALSE_WORDS = ("false", "f", "0", "no")
 
@@ -202,8 +204,11 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
 
 
 def _text(value: str) -> str:
-    """A delivered text value without the blanks around it (spaces, tabs, line breaks); null when blank."""
-    return f"nullif(trim({value}, {BLANKS}), '')"
+    """A delivered text value without the blanks around it (spaces, tabs, line breaks); null when blank
+    or a null marker (NULL_MARKERS)."""
+    trimmed = f"trim({value}, {BLANKS})"
+    markers = ", ".join(qstr(m) for m in ("", *NULL_MARKERS))
+    return f"(case when lower({trimmed}) in ({markers}) then null else {trimmed} end)"
 
 
 def _typed_expr(col: Column, raw: str) -> str:

@@ -533,18 +533,39 @@ def test_columns_a_file_leaves_out_are_reported(src, db, capsys):
     ]
 
 
+def _load_customers_csv(src: Path, db: Path, lines: str):
+    """Loads a billing_customers.csv of the given data lines (after the contract's header); returns the
+    table's load result."""
+    write(src, "billing_customers.csv", "customer_id,company_id,email,name,country,created_at,is_test\n" + lines)
+    return by_table(load_directory(src, db))["billing_customers"]
+
+
+def _load_customers_parquet(tmp_path: Path, ids: str):
+    """Loads a billing_customers.parquet whose (customer_id, company_id) rows are the SQL values `ids`
+    (the other columns valid, created_at typed); returns the load result and the stored ids."""
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select customer_id, company_id, 'a@x.io' as email, 'A' as name, 'US' as country, "
+            "timestamp '2024-03-01 00:00:00' as created_at, false as is_test "
+            f"from (values {ids}) as t (customer_id, company_id)) "
+            f"to '{folder / 'billing_customers.parquet'}' (format parquet)"
+        )
+    result = by_table(load_directory(folder, tmp_path / "parquet.duckdb"))["billing_customers"]
+    return result, rows(tmp_path / "parquet.duckdb", "select customer_id, company_id from raw.billing_customers")
+
+
 def test_blanks_around_values_are_trimmed_in_text_and_parquet(src, db, tmp_path):
     """Tabs and line breaks around a value are trimmed like spaces: an id exported as 'c1<TAB>' or with a
     trailing carriage return still matches 'c1', and a value of blanks alone is missing."""
-    write(
+    result = _load_customers_csv(
         src,
-        "billing_customers.csv",
-        "customer_id,company_id,email,name,country,created_at,is_test\n"
+        db,
         'c1\t,\tco1,a@x.io,A,US,2024-03-01\t,"true\r"\n'
         '"\tc2\r\n",co2 ,b@x.io,B,DE,2024-03-01,false\n'
         '"\t\r\n",co3,c@x.io,C,FR,2024-03-01,false\n',
     )
-    result = by_table(load_directory(src, db))["billing_customers"]
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
     assert rows(db, "select customer_id, company_id, created_at, is_test from raw.billing_customers order by 1") == [
         ("c1", "co1", datetime(2024, 3, 1), True),
@@ -552,15 +573,34 @@ def test_blanks_around_values_are_trimmed_in_text_and_parquet(src, db, tmp_path)
     ]
     assert [r[3] for r in rejects(db, "billing_customers")] == ["column customer_id: null in a non-null column"]
 
-    parquet = tmp_path / "parquet"
-    parquet.mkdir()
-    with duckdb.connect() as con:
-        con.execute(
-            "copy (select * from (values ('c1' || chr(9), chr(13) || 'co1', 'a@x.io', 'A', 'US', "
-            "timestamp '2024-03-01 00:00:00', true)) as t (customer_id, company_id, email, name, country, "
-            f"created_at, is_test)) to '{parquet / 'billing_customers.parquet'}' (format parquet)"
-        )
-    load_directory(parquet, tmp_path / "parquet.duckdb")
-    assert rows(tmp_path / "parquet.duckdb", "select customer_id, company_id from raw.billing_customers") == [
-        ("c1", "co1")
+    _, loaded = _load_customers_parquet(tmp_path, "('c1' || chr(9), chr(13) || 'co1')")
+    assert loaded == [("c1", "co1")]
+
+
+def test_null_markers_of_sql_exports_are_missing_values(src, db, tmp_path):
+    """NULL (in any case) and \\N, as SQL exports write a missing value, are read as missing: a nullable
+    column loads null (company_id 'NULL' is no company, not one company shared by every such row), a
+    non-null column rejects the row. Quoted or not, CSV or Parquet."""
+    result = _load_customers_csv(
+        src,
+        db,
+        "c1,NULL,a@x.io,A,US,2024-03-01,null\n"
+        'c2,"\\N",b@x.io,B,DE,2024-03-01 10:00:00,Null\n'
+        "\\N,co3,c@x.io,C,FR,2024-03-01,false\n"
+        "c4,co4,d@x.io,D,GB,NULL,false\n"
+        "c5,NULLS,e@x.io,E,GB,2024-03-01,false\n",
+    )
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 3, 2)
+    assert rows(db, "select customer_id, company_id, is_test from raw.billing_customers order by 1") == [
+        ("c1", None, None),
+        ("c2", None, None),
+        ("c5", "NULLS", False),  # a value that only starts like a marker is a value
     ]
+    assert [(r[1], r[3]) for r in rejects(db, "billing_customers")] == [
+        (3, "column customer_id: null in a non-null column"),
+        (4, "column created_at: null in a non-null column"),
+    ]
+
+    typed, loaded = _load_customers_parquet(tmp_path, "('c1', 'null'), ('\\N', 'co2')")
+    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (2, 1, 1)
+    assert loaded == [("c1", None)]
