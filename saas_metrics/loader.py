@@ -219,8 +219,13 @@ def _text(value: str) -> str:
     return f"(case when {is_marker} then null else {trimmed} end)"
 
 
-def _typed_expr(col: Column, raw: str) -> str:
-    text = _text(raw)
+def _text_column(col: Column) -> str:
+    """The name under which a column's normalised text (_text) is computed once, before typing."""
+    return qident("_text_" + col.name)
+
+
+def _typed_expr(col: Column, text: str) -> str:
+    """The contract value of a column delivered as text; `text` is its normalised text (_text)."""
     if col.type == "varchar":
         value = text
         if col.name == "currency":
@@ -275,10 +280,11 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
 
     The same value the text path gives for the same delivery: strings trimmed, empty as null,
     currency upper- and billing interval lower-cased; integers out of the contract type's range,
-    NaN and infinite doubles are null (and so rejected); zoned timestamps converted to UTC.
+    NaN and infinite doubles are null (and so rejected); zoned timestamps converted to UTC. For a
+    text column, `src` is its normalised text (_text).
     """
     if col.type == "varchar":
-        text = _text(src)
+        text = src
         if col.name == "currency":
             return f"upper({text})"
         return f"lower({text})" if col.name in LOWERCASE_COLUMNS else text
@@ -294,12 +300,9 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
     return f"cast({src} as {col.sql_type})"
 
 
-def _source_present(col: Column, src: str) -> str:
-    return f"{_text(src)} is not null" if col.type == "varchar" else f"{src} is not null"
-
-
-def _text_present(raw: str) -> str:
-    return f"{_text(raw)} is not null"
+def _present(value: str) -> str:
+    """Whether a row delivered a value: for text, `value` is the normalised text (_text)."""
+    return f"{value} is not null"
 
 
 def _reason_exprs(
@@ -448,12 +451,19 @@ def _typed_select(table: Table, delivery: Delivery, types: dict[str, str], curre
     sources = ", ".join(
         f"{qident(mapping[c.name]) if c.name in mapping else 'null'} as {src(c)}" for c in table.columns
     )
+    # text columns are normalised once, then typed and checked from that
+    texts = [c for c in table.columns if c.name in mapping and c.type == "varchar"]
+    normalised = "".join(f", {_text(src(c))} as {_text_column(c)}" for c in texts)
+
+    def value(col: Column) -> str:
+        return _text_column(col) if col.name in {c.name for c in texts} else src(col)
+
     typed = ", ".join(
-        f"{_source_typed_expr(c, src(c), types[c.name]) if c.name in mapping else 'null'} as {qident(c.name)}"
+        f"{_source_typed_expr(c, value(c), types[c.name]) if c.name in mapping else 'null'} as {qident(c.name)}"
         for c in table.columns
     )
     reasons = ", ".join(
-        _reason_exprs(table, currencies, lambda c: f"cast({src(c)} as varchar)", lambda c: _source_present(c, src(c)))
+        _reason_exprs(table, currencies, lambda c: f"cast({src(c)} as varchar)", lambda c: _present(value(c)))
     )
     delivered = ", ".join(
         f"{qident(c.name)} := cast({src(c)} as varchar)" if c.name in mapping else f"{qident(c.name)} := null::varchar"
@@ -463,8 +473,11 @@ def _typed_select(table: Table, delivery: Delivery, types: dict[str, str], curre
         with delivered as (
             select file_row_number + 1 as _row_number, {sources} from {_reader(delivery)}
         ),
+        texts as (
+            select *{normalised} from delivered
+        ),
         typed as (
-            select *, {typed} from delivered
+            select *, {typed} from texts
         )
         select {qstr(delivery.label)} as _source_file, _row_number, {names}, {joined_reasons(reasons)} as _reasons,
                to_json(struct_pack({delivered}))::varchar as _raw_values
@@ -639,21 +652,21 @@ def _load_staged(
         except duckdb.Error as exc:
             raise LoadError(f"{delivery.path}: cannot read as a parquet file for table {table.name}: {exc}") from exc
 
-    typed = ", ".join(f"{_typed_expr(c, qident('_raw_' + c.name))} as {qident(c.name)}" for c in table.columns)
+    # every column's text is normalised once, then typed and checked from that
+    normalised = ", ".join(f"{_text(qident('_raw_' + c.name))} as {_text_column(c)}" for c in table.columns)
+    typed = ", ".join(f"{_typed_expr(c, _text_column(c))} as {qident(c.name)}" for c in table.columns)
     reasons = ", ".join(
-        _reason_exprs(
-            table,
-            currencies,
-            lambda c: qident("_raw_" + c.name),
-            lambda c: _text_present(qident("_raw_" + c.name)),
-        )
+        _reason_exprs(table, currencies, lambda c: qident("_raw_" + c.name), lambda c: _present(_text_column(c)))
     )
     # typed values and reasons only: the raw text stays in _incoming for the few rejected rows
     con.execute(
         f"""
         insert into _checked
-        with typed as (
-            select *, {typed} from _incoming
+        with texts as (
+            select *, {normalised} from _incoming
+        ),
+        typed as (
+            select *, {typed} from texts
         )
         select _source_file, _row_number, {names}, {joined_reasons(reasons)} as _reasons
         from typed
