@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from saas_metrics.report import fmt, write_report
-from saas_metrics.report.charts import Chart
+from saas_metrics.report.charts import Chart, Marts, trial_demo
 from saas_metrics.report.page import NO_VALIDATION, chart_html
 from saas_metrics.report.svg import Series, line_chart
 from tests.helpers import FIXTURES, shared_warehouse
@@ -380,3 +380,38 @@ def test_as_of_month_fallback_without_reporting_window(warehouse: Path, tmp_path
     html = write_report(database, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "As of <strong>2024-04</strong>" in html
     assert dt.date(2024, 4, 1).strftime("%b %Y") in html
+
+
+def test_trial_demo_table_says_which_months_can_still_rise(tmp_path: Path):
+    """By hand: January's trials are decided (4 started, 25% paid, none still in trial) and its demos have
+    had their 90 days; February has 1 of 2 trials still in trial and demos still in their window. The
+    month's demo rate is over every demo type: January (1 + 1) / (3 + 1) = 50%."""
+    database = tmp_path / "trials_demos.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_trials_monthly as select * from (values "
+            "(date '2024-01-01', 4, 0.25, 0), (date '2024-02-01', 2, 0.5, 1)) "
+            "as t (month, trials_started, trial_to_paid_rate, trials_in_progress)"
+        )
+        con.execute(
+            "create table marts.fct_demos_monthly as select * from (values "
+            "(date '2024-01-01', 'live', 3, 1, true), (date '2024-01-01', 'webinar', 1, 1, true), "
+            "(date '2024-02-01', 'live', 2, 0, false)) "
+            "as t (month, demo_type, demos_held, demos_converted, is_window_complete)"
+        )
+    with duckdb.connect(str(database), read_only=True) as con:
+        chart = trial_demo(Marts(con))
+    assert chart.table_header == [
+        "Month",
+        "Trials started",
+        "Trial to paid",
+        "Still in trial",
+        "Demos held",
+        "Demo to paid",
+        "Demo rate final",
+    ]
+    assert [row[1:] for row in chart.table_rows] == [
+        ["4", "25%", "0", "4", "50%", "yes"],
+        ["2", "50%", "1", "2", "0%", "no"],
+    ]

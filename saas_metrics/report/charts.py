@@ -460,7 +460,8 @@ def trial_demo(marts: Marts) -> Chart:
         "trial-demo-conversion",
         "Trial and demo conversion",
         "Trials started in the month that went on to pay, and demos held in the month followed by a first payment "
-        "within 90 days. Recent months are still maturing.",
+        "within 90 days. Recent months can still rise: while trials of the month are still in trial, and until "
+        "the month's demos have all had their 90 days (demo rate final).",
     )
     needed = ("marts.fct_trials_monthly", "marts.fct_demos_monthly")
     if not marts.has(*needed):
@@ -472,7 +473,8 @@ def trial_demo(marts: Marts) -> Chart:
         for r in marts.rows(
             """
             select month, sum(demos_held) as demos_held, sum(demos_converted) as demos_converted,
-                   sum(demos_converted) / nullif(sum(demos_held), 0) as demo_to_paid_rate
+                   sum(demos_converted) / nullif(sum(demos_held), 0) as demo_to_paid_rate,
+                   bool_and(is_window_complete) as is_window_complete
             from marts.fct_demos_monthly group by month
             """
         )
@@ -483,8 +485,10 @@ def trial_demo(marts: Marts) -> Chart:
             "month": m,
             "trials_started": trials.get(m, {}).get("trials_started"),
             "trial_to_paid_rate": trials.get(m, {}).get("trial_to_paid_rate"),
+            "trials_in_progress": trials.get(m, {}).get("trials_in_progress"),
             "demos_held": demos.get(m, {}).get("demos_held"),
             "demo_to_paid_rate": demos.get(m, {}).get("demo_to_paid_rate"),
+            "is_window_complete": demos.get(m, {}).get("is_window_complete"),
         }
         for m in months
     ]
@@ -505,8 +509,10 @@ def trial_demo(marts: Marts) -> Chart:
             ("month", "Month", _month_cell),
             ("trials_started", "Trials started", fmt.count),
             ("trial_to_paid_rate", "Trial to paid", fmt.percent),
+            ("trials_in_progress", "Still in trial", fmt.count),
             ("demos_held", "Demos held", fmt.count),
             ("demo_to_paid_rate", "Demo to paid", fmt.percent),
+            ("is_window_complete", "Demo rate final", fmt.yes_no),
         ],
     )
     return chart

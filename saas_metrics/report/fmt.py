@@ -85,6 +85,13 @@ def count(value, compact: bool = False) -> str:
     return f"{number:,.0f}"
 
 
+def yes_no(value) -> str:
+    """A flag: yes, no, or n/a when unknown."""
+    if value is None:
+        return MISSING
+    return "yes" if value else "no"
+
+
 def ratio(value) -> str:
     """3.24 -> 3.2x."""
     number = as_float(value)
