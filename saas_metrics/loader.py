@@ -89,9 +89,9 @@ def find_files(source_dir: Path, table: str) -> list[Path]:
     return found
 
 
-def unrecognised_files(source_dir: Path, table_names: set[str]) -> list[str]:
-    """The files of a load folder that find_files gives to no contract table, as relative paths."""
-    delivered = {path for table in table_names for path in find_files(source_dir, table)}
+def unrecognised_files(source_dir: Path, delivered: set[Path]) -> list[str]:
+    """The files of a load folder that are not among `delivered` (the files find_files gives to the
+    contract tables), as relative paths."""
     return [
         path.relative_to(source_dir).as_posix()
         for path in sorted(source_dir.rglob("*"))
@@ -455,8 +455,10 @@ def _typed_select(table: Table, delivery: Delivery, types: dict[str, str], curre
     texts = [c for c in table.columns if c.name in mapping and c.type == "varchar"]
     normalised = "".join(f", {_text(src(c))} as {_text_column(c)}" for c in texts)
 
+    text_names = {c.name for c in texts}
+
     def value(col: Column) -> str:
-        return _text_column(col) if col.name in {c.name for c in texts} else src(col)
+        return _text_column(col) if col.name in text_names else src(col)
 
     typed = ", ".join(
         f"{_source_typed_expr(c, value(c), types[c.name]) if c.name in mapping else 'null'} as {qident(c.name)}"
@@ -754,8 +756,9 @@ def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
         # bounded memory: large deliveries spill to disk beside the database instead of growing without limit
         con.execute(f"set memory_limit = {qstr(os.environ.get('SAAS_METRICS_MEMORY_LIMIT', '6GB'))}")
         con.execute(f"set temp_directory = {qstr(str(database.parent / '.duckdb_tmp'))}")
+        files = {name: find_files(source_dir, name) for name in tables}
         # A file that delivers no table would be lost without a trace: it stops the load.
-        unrecognised = unrecognised_files(source_dir, set(tables))
+        unrecognised = unrecognised_files(source_dir, {path for paths in files.values() for path in paths})
         if unrecognised:
             raise LoadError(
                 f"{source_dir}: {len(unrecognised)} file(s) deliver no contract table: {', '.join(unrecognised)}. "
@@ -766,8 +769,7 @@ def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
         plan: dict[str, list[Delivery]] = {}
         for table in tables.values():
             plan[table.name] = [
-                plan_delivery(con, table, path, path.relative_to(source_dir).as_posix())
-                for path in find_files(source_dir, table.name)
+                plan_delivery(con, table, path, path.relative_to(source_dir).as_posix()) for path in files[table.name]
             ]
         load_id = uuid.uuid4().hex
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
