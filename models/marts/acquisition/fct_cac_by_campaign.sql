@@ -1,5 +1,9 @@
 -- As fct_cac_by_channel, by campaign: spend rows carrying a utm_campaign against the credit of
--- touches with the same utm_campaign, per month, channel and attribution model.
+-- touches with the same utm_campaign, per month and attribution model. The campaign alone is the
+-- key, not its channel: a spend row without utm_medium takes its platform's channel while the
+-- campaign's sessions take theirs from medium, source and referrer, so the same campaign's spend
+-- and touches can land in different channels, and keyed by channel its CAC would be split into
+-- a spend-only row (cac null) and a credit-only row (cac 0).
 with
 
 spend as (
@@ -18,13 +22,12 @@ spend_by_campaign as (
 
     select
         spend_month as month,
-        channel,
         utm_campaign,
         sum(spend) as spend
 
     from spend
     where utm_campaign is not null
-    group by spend_month, channel, utm_campaign
+    group by spend_month, utm_campaign
 
 ),
 
@@ -32,7 +35,6 @@ credit_by_campaign as (
 
     select
         conversion_month as month,
-        channel,
         utm_campaign,
         attribution_model,
         {{ stable_sum("credit") }} as new_customers,
@@ -40,7 +42,7 @@ credit_by_campaign as (
 
     from attribution
     where utm_campaign is not null
-    group by conversion_month, channel, utm_campaign, attribution_model
+    group by conversion_month, utm_campaign, attribution_model
 
 ),
 
@@ -56,13 +58,11 @@ campaign_months as (
 
     select
         month,
-        channel,
         utm_campaign
     from spend_by_campaign
     union
     select
         month,
-        channel,
         utm_campaign
     from credit_by_campaign
 
@@ -72,7 +72,6 @@ combined as (
 
     select
         campaign_months.month,
-        campaign_months.channel,
         campaign_months.utm_campaign,
         models.attribution_model,
         coalesce(spend_by_campaign.spend, 0) as spend,
@@ -83,11 +82,9 @@ combined as (
     cross join models
     left join spend_by_campaign
         on campaign_months.month = spend_by_campaign.month
-            and campaign_months.channel = spend_by_campaign.channel
             and campaign_months.utm_campaign = spend_by_campaign.utm_campaign
     left join credit_by_campaign
         on campaign_months.month = credit_by_campaign.month
-            and campaign_months.channel = credit_by_campaign.channel
             and campaign_months.utm_campaign = credit_by_campaign.utm_campaign
             and models.attribution_model = credit_by_campaign.attribution_model
 
@@ -95,10 +92,9 @@ combined as (
 
 select
     cast(
-        cast(month as string) || '|' || channel || '|' || utm_campaign || '|' || attribution_model as string
+        cast(month as string) || '|' || utm_campaign || '|' || attribution_model as string
     ) as cac_campaign_id,
     cast(month as date) as month,
-    cast(channel as string) as channel,
     cast(utm_campaign as string) as utm_campaign,
     cast(attribution_model as string) as attribution_model,
     cast(spend as decimal(38, 6)) as spend,
