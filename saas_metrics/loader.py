@@ -35,8 +35,12 @@ VALUE_RULES: dict[str, tuple[str, str]] = {
     "score": ("{v} between 0 and 10", "within 0..10"),
 }
 LOWERCASE_COLUMNS = {"billing_interval"}
-ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-ISO_TIMESTAMP = ISO_DATE + "([T ].+)?"
+# a four-digit year from 0001 (year 0000 does not exist in the calendar the contract uses)
+ISO_DATE = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}"
+# after the date, optionally a time (hours and minutes, seconds, a fraction) and then UTC as Z or
+# " UTC", or an offset of at most 19 hours; zone names and abbreviations (BST, CST, Europe/Paris)
+# are not ISO 8601 and several of them name more than one zone
+ISO_TIMESTAMP = ISO_DATE + "([T ][0-9]{2}:[0-5][0-9](:[0-6][0-9](\\.[0-9]+)?)?(Z| ?UTC|[+-][01][0-9](:?[0-5][0-9])?)?)?"
 # what is trimmed from around a delivered value: spaces, tabs, line feeds and carriage returns
 BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
 # what SQL exports write for a missing value (in any case): read as missing, never as the text
@@ -110,12 +114,19 @@ def csv_header(path: Path) -> tuple[list[str], str]:
         delimiter = csv.Sniffer().sniff(first, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:
         delimiter = ","
+    # The reader takes the header to be the file's first record: a quote left open in the first line
+    # would make it run on over the data lines, which would then be lost without a trace.
+    if first.count('"') % 2:
+        raise LoadError(f"{path}: the CSV header (the first line) has a quote that is not closed: {first}")
     try:
-        return next(csv.reader([first], delimiter=delimiter)), delimiter
+        names = next(csv.reader([first], delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise LoadError(
             f"{path}: cannot read the CSV header ({exc}); lines must end with a line feed (\\n or \\r\\n)"
         ) from exc
+    # a trailing delimiter (or an empty name) makes a column without a name: it is kept under a
+    # placeholder name, so that the file can be read, and ignored like any column not in the contract
+    return [name if name.strip() else f"(unnamed column {i + 1})" for i, name in enumerate(names)], delimiter
 
 
 def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
@@ -175,9 +186,20 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             header, delimiter = csv_header(path)
     except duckdb.Error as exc:
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
-    by_name = {}
-    for original in header:
-        by_name.setdefault(_normalise(original), original)
+    physical = header
+    if is_parquet:
+        # DuckDB renames a repeated Parquet column (customer_id_1): the file's own names tell
+        physical = [r[0] for r in con.execute(f"select name from parquet_schema({qstr(str(path))})").fetchall()][1:]
+    seen: dict[str, list[str]] = {}
+    for original in physical:
+        seen.setdefault(_normalise(original), []).append(original)
+    repeated = [names for normalised, names in seen.items() if len(names) > 1]
+    if repeated:
+        raise LoadError(
+            f"{path}: table {table.name} has column(s) that appear more than once in the file header, so which "
+            f"one to load is ambiguous: {'; '.join(', '.join(repr(n) for n in names) for names in repeated)}"
+        )
+    by_name = {_normalise(original): original for original in header}
     missing = [c for c in table.required_columns if c not in by_name]
     if missing:
         raise LoadError(
@@ -194,6 +216,8 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             if col.name in mapping
             and col.type == "varchar"
             and types[mapping[col.name]].startswith(("FLOAT", "DOUBLE", "DECIMAL"))
+            # a decimal of scale 0 (as Oracle and Snowflake export an integer id) has no fraction
+            and not types[mapping[col.name]].replace(" ", "").endswith(",0)")
         ]
         if floats:
             raise LoadError(
@@ -293,10 +317,11 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
     if col.type == "double":
         return f"case when isfinite(cast({src} as double)) then cast({src} as double) end"
     if col.type == "timestamp" and src_type == "TIMESTAMP WITH TIME ZONE":
-        return f"case when isfinite({src}) then timezone('UTC', {src}) end"
+        return f"case when isfinite({src}) and year(timezone('UTC', {src})) >= 1 then timezone('UTC', {src}) end"
     if col.type in ("timestamp", "date"):
-        # infinity and -infinity are not instants or days (null, so the row is rejected)
-        return f"case when isfinite({src}) then cast({src} as {col.sql_type}) end"
+        # infinity and -infinity are not instants or days, nor is a year before 1 (null, so the row
+        # is rejected)
+        return f"case when isfinite({src}) and year({src}) >= 1 then cast({src} as {col.sql_type}) end"
     return f"cast({src} as {col.sql_type})"
 
 
@@ -403,6 +428,12 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery
             f"from {_reader(delivery)}"
         )
     except duckdb.Error as exc:
+        line = None if delivery.is_parquet else _line_with_bare_carriage_return(path)
+        if line is not None:
+            raise LoadError(
+                f"{path}: table {table.name}: line {line} holds a carriage return that does not end the line "
+                "(outside quotes a value cannot hold one); quote that value or remove the character"
+            ) from exc
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
     if not delivery.is_parquet:
         con.execute(
@@ -417,6 +448,17 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery
         )
         con.execute("drop table if exists _csv_reject_errors")
         con.execute("drop table if exists _csv_reject_scans")
+
+
+def _line_with_bare_carriage_return(path: Path) -> int | None:
+    """The number of the first line of a CSV file holding a carriage return other than the one before
+    its line feed, which DuckDB's reader cannot place (it stops without a line number); None if none.
+    Quotes are not followed: it is read only to name the line after the reader has failed."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if b"\r" in line.rstrip(b"\n").removesuffix(b"\r"):
+                return number
+    return None
 
 
 def typed_parquet_columns(table: Table, delivery: Delivery) -> dict[str, str] | None:
@@ -534,7 +576,10 @@ def _load_first_typed_delivery(
     """
     checked = " union all ".join(f"({_typed_select(table, delivery, types, currencies)})" for delivery, types in files)
     pk = table.primary_key
-    _find_duplicate_keys(con, table, f"({checked}) as c")
+    try:
+        _find_duplicate_keys(con, table, f"({checked}) as c")
+    except duckdb.Error as exc:
+        raise LoadError(f"{table.name}: cannot read its parquet files {', '.join(result.files)}: {exc}") from exc
     match = " and ".join(f"c.{qident(k)} = d.{qident(k)}" for k in pk)
     flagged = (
         f"select c.* replace (case when d.{qident(pk[0])} is null then c._reasons "

@@ -604,3 +604,93 @@ def test_null_markers_of_sql_exports_are_missing_values(src, db, tmp_path):
     typed, loaded = _load_customers_parquet(tmp_path, "('c1', 'null'), ('\\N', 'co2')")
     assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (2, 1, 1)
     assert loaded == [("c1", None)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        'customer_id,created_at,"notes',  # the quote runs on over the data lines
+        'customer_id,created_at,"no"tes',  # a quote closed inside a name
+    ],
+)
+def test_a_csv_header_with_an_open_or_stray_quote_stops_the_load(src, db, header):
+    """The reader takes the first record as the header: a quote left open in the first line would
+    swallow the data lines after it into the header, and they were lost without a reject."""
+    write(src, "billing_customers.csv", header + "\nc1,2024-01-01,a\nc2,2024-01-01,b\n")
+    expected = r"billing_customers\.csv: .*(quote that is not closed|cannot read the CSV header)"
+    with pytest.raises(LoadError, match=expected):
+        load_directory(src, db)
+
+
+def test_repeated_columns_stop_the_load_and_a_trailing_delimiter_is_an_ignored_column(src, db, tmp_path, capsys):
+    """A column that appears twice (in any case or spacing) makes the value to load ambiguous; a
+    trailing delimiter, as many exporters write one, makes an unnamed column that is ignored."""
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit, USD_PER_UNIT\n2024-01-01,EUR,1.1,9.9\n")
+    with pytest.raises(LoadError, match=r"fx_rates\.csv: table fx_rates has column\(s\) that appear more than once"):
+        load_directory(src, db)
+
+    write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit,\n2024-01-01,EUR,1.1,\n2024-02-01,EUR,1.2,\n")
+    result = by_table(load_directory(src, db))["fx_rates"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 2, 0)
+    assert "column(s) not in the contract, ignored: (unnamed column 4)" in " ".join(result.notes)
+
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    pq.write_table(
+        pa.Table.from_arrays(
+            [pa.array(["c1"]), pa.array(["c2"]), pa.array([datetime(2024, 1, 1)])],
+            names=["customer_id", "CUSTOMER_ID", "created_at"],
+        ),
+        folder / "billing_customers.parquet",
+    )
+    with pytest.raises(LoadError, match=r"billing_customers\.parquet: table billing_customers has column\(s\) that"):
+        load_directory(folder, tmp_path / "parquet.duckdb")
+
+
+def test_timestamps_take_utc_or_an_offset_never_a_zone_name(src, db):
+    """After the time, only Z, ' UTC' or a numeric offset: zone abbreviations name several zones
+    (BST is British Summer Time and Bangladesh Standard Time) and would move instants by hours. Year
+    0000 is no year."""
+    result = _load_customers_csv(
+        src,
+        db,
+        "c1,co1,a@x.io,A,US,2024-07-01 10:00:00 BST,false\n"
+        "c2,co2,b@x.io,B,US,2024-07-01T10:00:00 Europe/Paris,false\n"
+        "c3,co3,c@x.io,C,US,2024-07-01T10:00:00+25:00,false\n"
+        "c4,co4,d@x.io,D,US,0000-01-01,false\n"
+        "c5,co5,e@x.io,E,US,2024-07-01 10:00:00 UTC,false\n"
+        "c6,co6,f@x.io,F,US,2024-07-01T10:00:00.5+0530,false\n"
+        "c7,co7,g@x.io,G,US,2024-07-01T10:00Z,false\n",
+    )
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 3, 4)
+    assert rows(db, "select customer_id, created_at from raw.billing_customers order by 1") == [
+        ("c5", datetime(2024, 7, 1, 10, 0)),
+        ("c6", datetime(2024, 7, 1, 4, 30, 0, 500000)),
+        ("c7", datetime(2024, 7, 1, 10, 0)),
+    ]
+    assert [r[1] for r in rejects(db, "billing_customers")] == [1, 2, 3, 4]
+
+
+def test_parquet_ids_as_whole_decimals_load_and_years_before_1_are_rejected(src, db):
+    """A DECIMAL(38,0) id (as Oracle and Snowflake export integers) has no fraction: it loads as its
+    digits. A typed timestamp in year 0 or before is rejected like an infinite one."""
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select 123456789012345678901234::decimal(38,0) as customer_id, timestamp '2024-01-01' as created_at "
+            "union all select 2::decimal(38,0), '-0001-06-01 00:00:00'::timestamp) "
+            f"to '{src / 'billing_customers.parquet'}' (format parquet)"
+        )
+    result = by_table(load_directory(src, db))["billing_customers"]
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert rows(db, "select customer_id from raw.billing_customers") == [("123456789012345678901234",)]
+    assert [r[3] for r in rejects(db, "billing_customers")][0].startswith("column created_at: cannot parse")
+
+
+def test_a_carriage_return_inside_an_unquoted_value_stops_the_load_naming_its_line(src, db):
+    """DuckDB's reader stops on a carriage return inside an unquoted value without saying where; the
+    error names the file, the table and the line."""
+    (src / "fx_rates.csv").write_bytes(
+        b"rate_date,currency,usd_per_unit\r\n2024-01-01,EUR,1.1\r\n2024-02-01,E\rUR,1.2\r\n2024-03-01,EUR,1.3\r\n"
+    )
+    with pytest.raises(LoadError, match=r"fx_rates\.csv: table fx_rates: line 3 holds a carriage return"):
+        load_directory(src, db)
