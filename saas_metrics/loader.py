@@ -41,8 +41,10 @@ ISO_DATE = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{
 # " UTC", or an offset of at most 19 hours; zone names and abbreviations (BST, CST, Europe/Paris)
 # are not ISO 8601 and several of them name more than one zone
 ISO_TIMESTAMP = ISO_DATE + "([T ][0-9]{2}:[0-5][0-9](:[0-6][0-9](\\.[0-9]+)?)?(Z| ?UTC|[+-][01][0-9](:?[0-5][0-9])?)?)?"
-# what is trimmed from around a delivered value: spaces, tabs, line feeds and carriage returns
-BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
+# what is trimmed from around a delivered value: spaces and the other Unicode space characters (the
+# no-break space), tabs, line feeds and carriage returns, in any order (trim() alone takes only the
+# spaces, so a value holding a tab or a line break is trimmed by this pattern)
+BLANKS = "'^[\\s\\p{Z}]+|[\\s\\p{Z}]+$'"
 # what SQL exports write for a missing value (in any case): read as missing, never as the text
 NULL_MARKERS = ("null", "\\n")
 TRUE_WORDS = ("true", "t", "1", "yes")
@@ -109,7 +111,12 @@ CSV_DELIMITERS = ",;\t|"
 def csv_header(path: Path) -> tuple[list[str], str]:
     """The header row of a CSV file and its delimiter (comma, semicolon, tab or pipe)."""
     with path.open("rb") as handle:
-        first = handle.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        raw = handle.readline()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError(
+            f"{path}: the file is UTF-16 encoded (it starts with a UTF-16 byte order mark); save it as UTF-8"
+        )
+    first = raw.decode("utf-8-sig", errors="replace").rstrip("\r\n")
     try:
         delimiter = csv.Sniffer().sniff(first, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:
@@ -131,7 +138,14 @@ def csv_header(path: Path) -> tuple[list[str], str]:
 
 def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """{column name: DuckDB type} of a Parquet file, in file order."""
-    return {row[0]: row[1] for row in con.execute(f"describe select * from read_parquet({qstr(str(path))})").fetchall()}
+    return {row[0]: row[1] for row in con.execute(f"describe select * from {_parquet_scan(path)}").fetchall()}
+
+
+def _parquet_scan(path: Path, row_numbers: bool = False) -> str:
+    """read_parquet of a file; byte-array columns are read as UTF-8 text, as Spark, Hive and Impala
+    write strings without marking them as such (a value that is not UTF-8 stops the load)."""
+    extra = ", file_row_number = true" if row_numbers else ""
+    return f"read_parquet({qstr(str(path))}, binary_as_string = true{extra})"
 
 
 @dataclass(frozen=True)
@@ -153,7 +167,7 @@ class Delivery:
 def _reader(delivery: Delivery) -> str:
     path = qstr(str(delivery.path))
     if delivery.is_parquet:
-        return f"read_parquet({path}, file_row_number = true)"
+        return _parquet_scan(delivery.path, row_numbers=True)
     # The header comes from the file's first line, so a ragged or broken data line cannot change
     # how the file is read: it is rejected on its own.
     columns = "{" + ", ".join(f"{qstr(name)}: 'VARCHAR'" for name in delivery.columns) + "}"
@@ -176,6 +190,9 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
     """
     is_parquet = path.suffix.lower() == ".parquet"
     if path.stat().st_size == 0:
+        if is_parquet:
+            # a Parquet file always holds its schema: an empty one is a write that did not finish
+            raise LoadError(f"{path}: the file is empty, which no Parquet file is (an interrupted write?)")
         return Delivery(path, label, [], {} if is_parquet else None, ",", None)
     delimiter, types = ",", None
     try:
@@ -219,6 +236,22 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             # a decimal of scale 0 (as Oracle and Snowflake export an integer id) has no fraction
             and not types[mapping[col.name]].replace(" ", "").endswith(",0)")
         ]
+        # a list, a struct or bytes would load as their printed form ('[a@x.io]', '\\x00\\x01')
+        unreadable = [
+            f"{col.name} ({types[mapping[col.name]]})"
+            for col in table.columns
+            if col.name in mapping
+            and (
+                types[mapping[col.name]] in ("BLOB", "BIT")
+                or types[mapping[col.name]].endswith("]")
+                or types[mapping[col.name]].startswith(("STRUCT", "MAP", "UNION"))
+            )
+        ]
+        if unreadable:
+            raise LoadError(
+                f"{path}: table {table.name} has column(s) stored as bytes, lists or structs, not single "
+                f"values: {', '.join(unreadable)}; write each as a string, number, boolean, date or timestamp"
+            )
         if floats:
             raise LoadError(
                 f"{path}: table {table.name} has text column(s) stored as numbers with a fraction: "
@@ -228,13 +261,13 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
 
 
 def _text(value: str) -> str:
-    """A delivered text value without the blanks around it (spaces, tabs, line breaks); null when blank
-    or a null marker (NULL_MARKERS)."""
-    # trimming a set of characters costs about three times trimming spaces, so only values holding a
-    # tab or a line break take it; only values as short as a marker are lower-cased and compared
+    """A delivered text value without the blanks around it (spaces and other Unicode space characters,
+    tabs, line breaks); null when blank or a null marker (NULL_MARKERS)."""
+    # trim() takes the spaces alone, cheaply; only values holding a tab or a line break pay for the
+    # pattern (BLANKS); only values as short as a marker are lower-cased and compared
     trimmed = (
         f"(case when contains({value}, chr(9)) or contains({value}, chr(10)) or contains({value}, chr(13)) "
-        f"then trim({value}, {BLANKS}) else trim({value}) end)"
+        f"then regexp_replace({value}, {BLANKS}, '', 'g') else trim({value}) end)"
     )
     markers = ("", *NULL_MARKERS)
     lengths = ", ".join(str(n) for n in sorted({len(m) for m in markers}))

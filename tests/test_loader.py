@@ -694,3 +694,46 @@ def test_a_carriage_return_inside_an_unquoted_value_stops_the_load_naming_its_li
     )
     with pytest.raises(LoadError, match=r"fx_rates\.csv: table fx_rates: line 3 holds a carriage return"):
         load_directory(src, db)
+
+
+def test_parquet_strings_written_as_bytes_are_text_and_lists_or_structs_stop_the_load(src, db):
+    """Spark, Hive and Impala write strings as byte arrays without marking them UTF-8: they load as
+    the text they hold, not as escaped bytes ('Jos\\xC3\\xA9'). A list or a struct in a contract
+    column would load as its printed form, so it stops the load."""
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": pa.array([b"c\xc3\xa9"], type=pa.binary()),
+                "name": pa.array(["Jos\u00e9".encode()], type=pa.binary()),
+                "created_at": [datetime(2024, 1, 1)],
+            }
+        ),
+        src / "billing_customers.parquet",
+    )
+    load_directory(src, db)
+    assert rows(db, "select customer_id, name from raw.billing_customers") == [("c\u00e9", "Jos\u00e9")]
+
+    pq.write_table(
+        pa.table({"customer_id": ["c1"], "email": [["a@x.io"]], "created_at": [datetime(2024, 1, 1)]}),
+        src / "billing_customers.parquet",
+    )
+    with pytest.raises(LoadError, match=r"billing_customers\.parquet: .*stored as bytes, lists or structs.*email"):
+        load_directory(src, db)
+
+
+def test_blanks_include_unicode_spaces_whatever_else_the_value_holds(src, db):
+    """A no-break space is trimmed like a space, also next to a tab: 'c2<TAB><NBSP>' is the id c2."""
+    _load_customers_csv(
+        src, db, "\u00a0c1\u00a0,co1,a@x.io,A,US,2024-03-01,false\nc2\t\u00a0,co2,b@x.io,B,US,2024-03-01,false\n"
+    )
+    assert rows(db, "select customer_id from raw.billing_customers order by 1") == [("c1",), ("c2",)]
+
+
+def test_utf16_csv_and_empty_parquet_files_stop_the_load_saying_why(src, db):
+    (src / "fx_rates.csv").write_bytes("rate_date,currency,usd_per_unit\n2024-01-01,EUR,1.1\n".encode("utf-16"))
+    with pytest.raises(LoadError, match=r"fx_rates\.csv: the file is UTF-16 encoded"):
+        load_directory(src, db)
+    (src / "fx_rates.csv").unlink()
+    (src / "fx_rates.parquet").write_bytes(b"")
+    with pytest.raises(LoadError, match=r"fx_rates\.parquet: the file is empty, which no Parquet file is"):
+        load_directory(src, db)
