@@ -38,9 +38,11 @@ LOWERCASE_COLUMNS = {"billing_interval"}
 # a four-digit year from 0001 (year 0000 does not exist in the calendar the contract uses)
 ISO_DATE = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}"
 # after the date, optionally a time (hours and minutes, seconds, a fraction) and then UTC as Z or
-# " UTC", or an offset of at most 19 hours written right after the time; zone names and
-# abbreviations (BST, CST, Europe/Paris) are not ISO 8601 and several of them name more than one zone
-ISO_TIMESTAMP = ISO_DATE + "([T ][0-9]{2}:[0-5][0-9](:[0-6][0-9](\\.[0-9]+)?)?(Z| UTC|[+-][01][0-9](:?[0-5][0-9])?)?)?"
+# " UTC", or an offset of at most 19 hours (after a space too, as Snowflake and Ruby write it); zone
+# names and abbreviations (BST, CST, Europe/Paris) are not ISO 8601 and several name more than one zone
+ISO_TIMESTAMP = (
+    ISO_DATE + "([T ][0-9]{2}:[0-5][0-9](:[0-6][0-9](\\.[0-9]+)?)?(Z| UTC| ?[+-][01][0-9](:?[0-5][0-9])?)?)?"
+)
 # what is trimmed from around a delivered value: spaces and the other Unicode space characters (the
 # no-break space), tabs, line feeds and carriage returns, in any order (trim() alone takes only the
 # spaces, so a value holding a tab or a line break is trimmed by this pattern)
@@ -306,7 +308,10 @@ def _typed_expr(col: Column, text: str) -> str:
     # ISO 8601 only: a four-digit year, month and day, then optionally a time (and an offset or zone).
     # DuckDB alone would also read 'epoch', 'infinity', two-digit and five-digit or negative years.
     iso = f"regexp_full_match({text}, '{ISO_TIMESTAMP}')"
-    ts = f"case when {iso} then timezone('UTC', try_cast({text} as timestamptz)) end"
+    # DuckDB reads an offset only right after the time: the space before one is taken out (in a value
+    # that matched the pattern, ' +' and ' -' can only come before an offset)
+    offset_joined = f"replace(replace({text}, ' +', '+'), ' -', '-')"
+    ts = f"case when {iso} then timezone('UTC', try_cast({offset_joined} as timestamptz)) end"
     if col.type == "timestamp":
         return ts
     if col.type == "date":

@@ -660,13 +660,17 @@ def test_timestamps_take_utc_or_an_offset_never_a_zone_name(src, db):
         "c4,co4,d@x.io,D,US,0000-01-01,false\n"
         "c5,co5,e@x.io,E,US,2024-07-01 10:00:00 UTC,false\n"
         "c6,co6,f@x.io,F,US,2024-07-01T10:00:00.5+0530,false\n"
-        "c7,co7,g@x.io,G,US,2024-07-01T10:00Z,false\n",
+        "c7,co7,g@x.io,G,US,2024-07-01T10:00Z,false\n"
+        "c8,co8,h@x.io,H,US,2024-07-01 10:00:00.000 -0800,false\n"  # Snowflake's default output
+        "c9,co9,i@x.io,I,US,2024-07-01 10:00:00 +0000,false\n",  # Ruby's Time#to_s
     )
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 3, 4)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 5, 4)
     assert rows(db, "select customer_id, created_at from raw.billing_customers order by 1") == [
         ("c5", datetime(2024, 7, 1, 10, 0)),
         ("c6", datetime(2024, 7, 1, 4, 30, 0, 500000)),
         ("c7", datetime(2024, 7, 1, 10, 0)),
+        ("c8", datetime(2024, 7, 1, 18, 0)),
+        ("c9", datetime(2024, 7, 1, 10, 0)),
     ]
     assert [r[1] for r in rejects(db, "billing_customers")] == [1, 2, 3, 4]
 
