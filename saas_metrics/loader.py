@@ -143,6 +143,24 @@ def parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]
     return {row[0]: row[1] for row in con.execute(f"describe select * from {_parquet_scan(path)}").fetchall()}
 
 
+def _parquet_top_level_names(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The names of a Parquet file's columns as the file writes them, repeated names included; the
+    fields inside a list or struct column (list, element, a struct's fields) are not columns."""
+    nodes = con.execute(f"select name, coalesce(num_children, 0) from parquet_schema({qstr(str(path))})").fetchall()
+
+    def after_subtree(index: int) -> int:
+        children, index = nodes[index][1], index + 1
+        for _ in range(children):
+            index = after_subtree(index)
+        return index
+
+    names, index = [], 1  # nodes[0] is the file's root
+    while index < len(nodes):
+        names.append(nodes[index][0])
+        index = after_subtree(index)
+    return names
+
+
 def _parquet_scan(path: Path, row_numbers: bool = False) -> str:
     """read_parquet of a file; byte-array columns are read as UTF-8 text, as Spark, Hive and Impala
     write strings without marking them as such (a value that is not UTF-8 stops the load)."""
@@ -205,10 +223,8 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             header, delimiter = csv_header(path)
     except duckdb.Error as exc:
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
-    physical = header
-    if is_parquet:
-        # DuckDB renames a repeated Parquet column (customer_id_1): the file's own names tell
-        physical = [r[0] for r in con.execute(f"select name from parquet_schema({qstr(str(path))})").fetchall()][1:]
+    # DuckDB renames a repeated Parquet column (customer_id_1): the file's own names tell
+    physical = _parquet_top_level_names(con, path) if is_parquet else header
     seen: dict[str, list[str]] = {}
     for original in physical:
         seen.setdefault(_normalise(original), []).append(original)

@@ -646,6 +646,25 @@ def test_repeated_columns_stop_the_load_and_a_trailing_delimiter_is_an_ignored_c
     with pytest.raises(LoadError, match=r"billing_customers\.parquet: table billing_customers has column\(s\) that"):
         load_directory(folder, tmp_path / "parquet.duckdb")
 
+    # the fields inside list and struct columns are not columns: two lists (each with 'list' and
+    # 'element' inside) and a struct with a field named like a column are extra columns, ignored
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": ["c1"],
+                "created_at": [datetime(2024, 1, 1)],
+                "tags": [["a"]],
+                "labels": [["b"]],
+                "address": [{"country": "FR"}],
+                "country": ["US"],
+            }
+        ),
+        folder / "billing_customers.parquet",
+    )
+    nested = by_table(load_directory(folder, tmp_path / "parquet.duckdb"))["billing_customers"]
+    assert (nested.rows_loaded, nested.rows_rejected) == (1, 0)
+    assert rows(tmp_path / "parquet.duckdb", "select customer_id, country from raw.billing_customers") == [("c1", "US")]
+
 
 def test_timestamps_take_utc_or_an_offset_never_a_zone_name(src, db):
     """After the time, only Z, ' UTC' or a numeric offset: zone abbreviations name several zones
