@@ -185,9 +185,9 @@ class Delivery:
 
 
 def _reader(delivery: Delivery) -> str:
-    path = qstr(str(delivery.path))
     if delivery.is_parquet:
         return _parquet_scan(delivery.path, row_numbers=True)
+    path = qstr(str(delivery.path))
     # The header comes from the file's first line, so a ragged or broken data line cannot change
     # how the file is read: it is rejected on its own.
     columns = "{" + ", ".join(f"{qstr(name)}: 'VARCHAR'" for name in delivery.columns) + "}"
@@ -243,27 +243,23 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
         )
     mapping = {c: by_name[c] for c in table.column_names if c in by_name}
     if types is not None:
+        stored = {col.name: types[mapping[col.name]] for col in table.columns if col.name in mapping}
         # a text column (an id, a name, a code) stored as floating-point numbers would load as '7.0' or
         # '1e+16', or lose digits: ids that match nothing
         floats = [
-            f"{col.name} ({types[mapping[col.name]]})"
+            f"{col.name} ({stored[col.name]})"
             for col in table.columns
-            if col.name in mapping
+            if col.name in stored
             and col.type == "varchar"
-            and types[mapping[col.name]].startswith(("FLOAT", "DOUBLE", "DECIMAL"))
+            and stored[col.name].startswith(("FLOAT", "DOUBLE", "DECIMAL"))
             # a decimal of scale 0 (as Oracle and Snowflake export an integer id) has no fraction
-            and not types[mapping[col.name]].replace(" ", "").endswith(",0)")
+            and not stored[col.name].replace(" ", "").endswith(",0)")
         ]
         # a list, a struct or bytes would load as their printed form ('[a@x.io]', '\\x00\\x01')
         unreadable = [
-            f"{col.name} ({types[mapping[col.name]]})"
-            for col in table.columns
-            if col.name in mapping
-            and (
-                types[mapping[col.name]] in ("BLOB", "BIT")
-                or types[mapping[col.name]].endswith("]")
-                or types[mapping[col.name]].startswith(("STRUCT", "MAP", "UNION"))
-            )
+            f"{name} ({kind})"
+            for name, kind in stored.items()
+            if kind in ("BLOB", "BIT") or kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION"))
         ]
         if unreadable:
             raise LoadError(
@@ -630,10 +626,6 @@ def _load_first_typed_delivery(
     """
     checked = " union all ".join(f"({_typed_select(table, delivery, types, currencies)})" for delivery, types in files)
     pk = table.primary_key
-    try:
-        _find_duplicate_keys(con, table, f"({checked}) as c")
-    except duckdb.Error as exc:
-        raise LoadError(f"{table.name}: cannot read its parquet files {', '.join(result.files)}: {exc}") from exc
     match = " and ".join(f"c.{qident(k)} = d.{qident(k)}" for k in pk)
     flagged = (
         f"select c.* replace (case when d.{qident(pk[0])} is null then c._reasons "
@@ -642,6 +634,7 @@ def _load_first_typed_delivery(
     )
     names = ", ".join(qident(c) for c in table.column_names)
     try:
+        _find_duplicate_keys(con, table, f"({checked}) as c")
         (loaded,) = con.execute(
             f"insert into raw.{qident(table.name)} select {names}, ?::timestamp, _source_file "
             f"from ({flagged}) as f where _reasons is null",
