@@ -43,6 +43,9 @@ ISO_DATE = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{
 ISO_TIMESTAMP = (
     ISO_DATE + "([T ][0-9]{2}:[0-5][0-9](:[0-6][0-9](\\.[0-9]+)?)?(Z| UTC| ?[+-][01][0-9](:?[0-5][0-9])?)?)?"
 )
+# a decimal number, optionally with an exponent: no digit-group separators ('1_000.5', which DuckDB
+# would read, is rejected as '1_000' is in integer columns)
+DECIMAL_NUMBER = "[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?"
 # what is trimmed from around a delivered value: spaces and the other Unicode space characters (the
 # no-break space), tabs, line feeds and carriage returns, in any order (trim() alone takes only the
 # spaces, so a value holding a tab or a line break is trimmed by this pattern)
@@ -310,7 +313,10 @@ def _typed_expr(col: Column, text: str) -> str:
             f"then try_cast(split_part({text}, '.', 1) as {col.sql_type}) end"
         )
     if col.type == "double":
-        return f"case when isfinite(try_cast({text} as double)) then try_cast({text} as double) end"
+        return (
+            f"case when regexp_full_match({text}, '{DECIMAL_NUMBER}') and isfinite(try_cast({text} as double)) "
+            f"then try_cast({text} as double) end"
+        )
     if col.type == "boolean":
         words_true = ", ".join(qstr(w) for w in TRUE_WORDS)
         words_false = ", ".join(qstr(w) for w in FALSE_WORDS)

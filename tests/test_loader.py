@@ -207,6 +207,13 @@ def test_bad_rows_are_rejected_with_reasons_and_counted(src, db):
             "not-a-date,EUR,1.1",
             "column rate_date: cannot parse not-a-date as date",
         ),
+        (
+            # digit-group separators are not read in doubles, as they are not in integers
+            "fx_rates",
+            "rate_date,currency,usd_per_unit",
+            "2024-01-01,EUR,1_000.5",
+            "column usd_per_unit: cannot parse 1_000.5 as double",
+        ),
     ],
 )
 def test_value_rules(src, db, table, header, line, reason):
