@@ -205,6 +205,23 @@ def _normalise(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
+def _distinct_names(header: list[str]) -> list[str]:
+    """A CSV header whose repeated names (in any case or spacing) after the first get their position
+    (`notes (column 5)`), so that the reader, which needs distinct names, can read the file."""
+    taken = {_normalise(name) for name in header}
+    seen: set[str] = set()
+    names = []
+    for position, name in enumerate(header, start=1):
+        if _normalise(name) in seen:
+            name = f"{name.strip()} (column {position})"
+            while _normalise(name) in taken:
+                name += "'"
+            taken.add(_normalise(name))
+        seen.add(_normalise(name))
+        names.append(name)
+    return names
+
+
 def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str) -> Delivery:
     """Reads a file's header and maps contract columns to its names; raises on a missing required
     column or on a text column stored as fractional numbers.
@@ -231,12 +248,17 @@ def plan_delivery(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
     seen: dict[str, list[str]] = {}
     for original in physical:
         seen.setdefault(_normalise(original), []).append(original)
-    repeated = [names for normalised, names in seen.items() if len(names) > 1]
+    # a contract column named twice leaves which value to load to a guess; a repeated column the
+    # contract does not name is ignored like any other such column
+    contract = set(table.column_names)
+    repeated = [names for normalised, names in seen.items() if len(names) > 1 and normalised in contract]
     if repeated:
         raise LoadError(
             f"{path}: table {table.name} has column(s) that appear more than once in the file header, so which "
             f"one to load is ambiguous: {'; '.join(', '.join(repr(n) for n in names) for names in repeated)}"
         )
+    if not is_parquet:
+        header = _distinct_names(header)
     by_name = {_normalise(original): original for original in header}
     missing = [c for c in table.required_columns if c not in by_name]
     if missing:

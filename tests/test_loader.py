@@ -630,11 +630,18 @@ def test_a_csv_header_with_an_open_or_stray_quote_stops_the_load(src, db, header
 
 
 def test_repeated_columns_stop_the_load_and_a_trailing_delimiter_is_an_ignored_column(src, db, tmp_path, capsys):
-    """A column that appears twice (in any case or spacing) makes the value to load ambiguous; a
-    trailing delimiter, as many exporters write one, makes an unnamed column that is ignored."""
+    """A contract column that appears twice (in any case or spacing) makes the value to load
+    ambiguous; a repeated column the contract does not name is ignored like any other; a trailing
+    delimiter, as many exporters write one, makes an unnamed column that is ignored."""
     write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit, USD_PER_UNIT\n2024-01-01,EUR,1.1,9.9\n")
     with pytest.raises(LoadError, match=r"fx_rates\.csv: table fx_rates has column\(s\) that appear more than once"):
         load_directory(src, db)
+
+    write(src, "fx_rates.csv", "notes,rate_date,Notes ,currency,usd_per_unit,notes\nx,2024-01-01,y,EUR,1.1,z\n")
+    result = by_table(load_directory(src, db))["fx_rates"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (1, 1, 0)
+    assert "ignored: notes, Notes (column 3), notes (column 6)" in " ".join(result.notes)
+    assert rows(db, "select currency, usd_per_unit from raw.fx_rates") == [("EUR", 1.1)]
 
     write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit,\n2024-01-01,EUR,1.1,\n2024-02-01,EUR,1.2,\n")
     result = by_table(load_directory(src, db))["fx_rates"]
@@ -652,6 +659,15 @@ def test_repeated_columns_stop_the_load_and_a_trailing_delimiter_is_an_ignored_c
     )
     with pytest.raises(LoadError, match=r"billing_customers\.parquet: table billing_customers has column\(s\) that"):
         load_directory(folder, tmp_path / "parquet.duckdb")
+    pq.write_table(
+        pa.Table.from_arrays(
+            [pa.array(["c1"]), pa.array(["x"]), pa.array(["y"]), pa.array([datetime(2024, 1, 1)])],
+            names=["customer_id", "notes", "NOTES", "created_at"],
+        ),
+        folder / "billing_customers.parquet",
+    )
+    extra = by_table(load_directory(folder, tmp_path / "parquet.duckdb"))["billing_customers"]
+    assert (extra.rows_loaded, extra.rows_rejected) == (1, 0)
 
     # the fields inside list and struct columns are not columns: two lists (each with 'list' and
     # 'element' inside) and a struct with a field named like a column are extra columns, ignored
