@@ -394,6 +394,15 @@ def _source_typed_expr(col: Column, src: str, src_type: str) -> str:
         return f"try_cast({src} as {col.sql_type})"
     if col.type == "double":
         return f"case when isfinite(cast({src} as double)) then cast({src} as double) end"
+    if col.type == "timestamp" and src_type == "TIMESTAMP_NS":
+        # DuckDB rounds nanoseconds to the nearest microsecond, so 23:59:59.9999996 on the last day of a
+        # month would move to the next month; text is truncated, and so is this (toward the past, also
+        # before 1970)
+        ns = f"epoch_ns({src})"
+        return (
+            f"case when isfinite({src}) and year({src}) >= 1 "
+            f"then make_timestamp(({ns} - (({ns} % 1000) + 1000) % 1000) // 1000) end"
+        )
     if col.type == "timestamp" and src_type == "TIMESTAMP WITH TIME ZONE":
         return f"case when isfinite({src}) and year(timezone('UTC', {src})) >= 1 then timezone('UTC', {src}) end"
     if col.type in ("timestamp", "date"):

@@ -783,3 +783,40 @@ def test_utf16_csv_and_empty_parquet_files_stop_the_load_saying_why(src, db):
     (src / "fx_rates.parquet").write_bytes(b"")
     with pytest.raises(LoadError, match=r"fx_rates\.parquet: the file is empty, which no Parquet file is"):
         load_directory(src, db)
+
+
+def test_nanosecond_timestamps_are_truncated_in_parquet_as_in_text(src, db, tmp_path):
+    """The warehouse keeps microseconds. Nanoseconds are cut off, never rounded: rounding would move
+    an event in the last half microsecond of a month into the next month, and a row delivered once
+    as text and once as Parquet would count as changed."""
+    instants = [1704067199_999999999, 1704067200_123456789, -315619199_876543300]  # 1960 too
+    expected = [
+        ("c1", datetime(2023, 12, 31, 23, 59, 59, 999999)),
+        ("c2", datetime(2024, 1, 1, 0, 0, 0, 123456)),
+        ("c3", datetime(1960, 1, 1, 0, 0, 0, 123456)),
+    ]
+    for zone in (None, "UTC"):
+        folder = tmp_path / f"parquet_{zone}"
+        folder.mkdir()
+        pq.write_table(
+            pa.table(
+                {
+                    "customer_id": ["c1", "c2", "c3"],
+                    "created_at": pa.array(instants, type=pa.timestamp("ns", tz=zone)),
+                }
+            ),
+            folder / "billing_customers.parquet",
+        )
+        database = tmp_path / f"parquet_{zone}.duckdb"
+        load_directory(folder, database)
+        assert rows(database, "select customer_id, created_at from raw.billing_customers order by 1") == expected
+    write(
+        src,
+        "billing_customers.csv",
+        "customer_id,created_at\n"
+        "c1,2023-12-31T23:59:59.999999999Z\n"
+        "c2,2024-01-01 00:00:00.123456789\n"
+        "c3,1960-01-01T00:00:00.1234567Z\n",
+    )
+    load_directory(src, db)
+    assert rows(db, "select customer_id, created_at from raw.billing_customers order by 1") == expected
