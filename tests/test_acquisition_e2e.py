@@ -308,8 +308,11 @@ EXPECTED_CAC = [
     (APRIL, "paid_social", "time_decay", 110.00, 1 / 30, 4.00, 3300.00),  # 110 x 30
     (APRIL, "direct", "time_decay", 0.00, 4 / 30, 16.00, 0.0),
     (APRIL, "referral", "time_decay", 0.00, 16 / 30, 64.00, 0.0),
-    # (April, channel) pairs with credit in some models only have no row where credit and spend
-    # are both 0 (edge rule 1), e.g. first_touch email.
+    # (April, channel) pairs credited in some models only still have a row in the others, with
+    # spend and credit 0 and cac null (edge rule 1 allows leaving them out; they are kept so that
+    # every cell has all five models, the divisor of the semantic layer's attributed_customers)
+    *[(APRIL, channel, "first_touch", 0.00, 0.0, 0.00, None) for channel in ("email", "direct", "referral")],
+    *[(APRIL, channel, "last_touch", 0.00, 0.0, 0.00, None) for channel in ("organic_social", "email", "direct")],
     # May: spend only -> every model, new_customers 0, cac null
     *_spend_only(MAY, "paid_search", 50.00),
     *_spend_only(MAY, "other", 50.00),  # GBP 40 x 1.25

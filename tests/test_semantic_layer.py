@@ -89,13 +89,16 @@ def _parse(database: Path) -> dict:
 
 
 def _mf_query(env: dict, out: Path, metrics: list[str], group_by: list[str], where: str | None = None) -> list[dict]:
-    """Rows of `mf query` as dicts of strings (empty string for null)."""
+    """Rows of `mf query` as dicts of strings (empty string for null); none when the query returned
+    no row (mf then writes no file)."""
     mf = Path(sys.executable).with_name("mf")
     command = [str(mf) if mf.exists() else "mf", "query", "--metrics", ",".join(metrics)]
     command += ["--group-by", ",".join(group_by), "--csv", str(out)]
     if where:
         command += ["--where", where]
     subprocess.run(command, cwd=project_dir(), env=env, check=True)
+    if not out.exists():
+        return []
     with out.open() as handle:
         return list(csv.DictReader(handle))
 
@@ -237,3 +240,90 @@ def test_channel_spend_whatever_the_attribution_model(tmp_path, tmp_path_factory
     models = ("first_touch", "last_touch", "linear", "position_based", "time_decay")
     expected = {(*key, m): value for key, value in spend.items() for m in models}
     assert spent(by_model) == pytest.approx(expected, abs=0.005)
+
+
+def test_attributed_customers_whatever_the_attribution_model(tmp_path, tmp_path_factory):
+    """tests/fixtures/acquisition: grouped by a model, attributed_customers is that model's credits
+    (tests/test_acquisition_e2e.py's hand-worked EXPECTED_CAC); without a model, the average of the
+    five models' credits, and channel_cac the spend over that average."""
+    from tests.test_acquisition_e2e import EXPECTED_CAC, MODELS
+
+    database = shared_warehouse(tmp_path_factory, "acquisition", "2024-06-30")
+    env = _parse(database)
+    quarter, channel = "metric_time__quarter", "channel_month_model__channel"
+    model = "channel_month_model__attribution_model"
+
+    def quarter_of(month: dt.date) -> str:
+        return str(dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1))
+
+    credits: dict[tuple, float] = {}
+    spend: dict[tuple, float] = {}
+    for month, row_channel, row_model, row_spend, customers, _mrr, _cac in EXPECTED_CAC:
+        key = (quarter_of(month), row_channel)
+        credits[(*key, row_model)] = credits.get((*key, row_model), 0.0) + customers
+        if row_model == MODELS[0]:
+            spend[key] = spend.get(key, 0.0) + row_spend
+    average = {key: sum(credits.get((*key, m), 0.0) for m in MODELS) / len(MODELS) for key in spend}
+    # by hand, Q2 paid_search: credits 0, 1, 8/15, 7/15 and 88/105 (first_touch ... time_decay), so
+    # 0.5676190 on average; spend 400 (April) + 50 (May); CAC 450 / 0.5676190 = 792.79. Q2 email is
+    # credited in three models only (1/3, 0.2, 2/7): the average still divides by five.
+    assert average[("2024-04-01", "paid_search")] == pytest.approx((2 + 88 / 105) / 5)
+    assert average[("2024-04-01", "email")] == pytest.approx((1 / 3 + 0.2 + 2 / 7) / 5)
+
+    metrics = ["attributed_customers", "channel_cac"]
+    plain = _mf_query(env, tmp_path / "credits.csv", metrics, [quarter, channel])
+    got = {(r[quarter][:10], r[channel]): r for r in plain}
+    assert sorted(got) == sorted(average)
+    for key, want in average.items():
+        assert _number(got[key]["attributed_customers"]) == pytest.approx(want, abs=1e-9), key
+        cac = _number(got[key]["channel_cac"])
+        assert cac is None if not want else cac == pytest.approx(spend[key] / want, rel=1e-9), key
+    assert _number(got[("2024-04-01", "paid_search")]["channel_cac"]) == pytest.approx(450 / ((2 + 88 / 105) / 5))
+
+    by_model = _mf_query(env, tmp_path / "credits_by_model.csv", metrics, [quarter, channel, model])
+    got = {(r[quarter][:10], r[channel], r[model]): _number(r["attributed_customers"]) for r in by_model}
+    assert got == pytest.approx({key: value for key, value in credits.items()}, abs=1e-9)
+
+    # over all channels, every model's credits add up to the quarter's new customers (March 2, April 2)
+    total = _mf_query(env, tmp_path / "credits_total.csv", ["attributed_customers"], [quarter])
+    assert {r[quarter][:10]: _number(r["attributed_customers"]) for r in total} == pytest.approx(
+        {"2024-01-01": 2.0, "2024-04-01": 2.0}
+    )
+
+
+def test_open_windows_can_be_left_out(tmp_path, tmp_path_factory):
+    """tests/fixtures/acquisition: the rates filtered on the window flags are the ratios of sums over
+    the months whose flag says the rate is final."""
+    database = shared_warehouse(tmp_path_factory, "acquisition", "2024-06-30")
+    env = _parse(database)
+    with duckdb.connect(str(database), read_only=True) as con:
+        cursor = con.execute(
+            "select month, new_leads, leads_converted_180d, is_lead_window_complete, demos_held, demos_converted, "
+            "is_demo_window_complete, trials_started, trials_converted, trials_in_progress "
+            "from marts.saas_kpis_monthly order by month"
+        )
+        names = [d[0] for d in cursor.description]
+        months = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    checks = [
+        ("demo_to_paid_rate", "{{ Dimension('kpi_month__is_demo_window_complete') }}", "is_demo_window_complete",
+         "demos_converted", "demos_held"),
+        ("lead_to_customer_rate", "{{ Dimension('kpi_month__is_lead_window_complete') }}", "is_lead_window_complete",
+         "leads_converted_180d", "new_leads"),
+        ("trial_to_paid_rate", "not {{ Dimension('kpi_month__has_trials_in_progress') }}", None,
+         "trials_converted", "trials_started"),
+    ]  # fmt: skip
+    # the fixture (as_of 2024-06-30): the demos of the months up to April have had their 90 days, May's
+    # and June's not; no month's leads have had their 180 days, so that filter leaves no month at all
+    assert [m["is_demo_window_complete"] for m in months].count(True) >= 1
+    assert [m["is_demo_window_complete"] for m in months].count(False) >= 1
+    assert not any(m["is_lead_window_complete"] for m in months)
+    for metric, where, flag, numerator, denominator in checks:
+        final = [m for m in months if (m[flag] if flag else m["trials_in_progress"] == 0)]
+        rows = _mf_query(env, tmp_path / f"{metric}.csv", [metric], ["metric_time__year"], where=where)
+        got = {r["metric_time__year"][:4]: _number(r[metric]) for r in rows}
+        expected = {}
+        for year in sorted({str(m["month"].year) for m in final}):
+            of_year = [m for m in final if str(m["month"].year) == year]
+            expected[year] = _ratio(sum(m[numerator] for m in of_year), sum(m[denominator] for m in of_year))
+        assert got.keys() == expected.keys(), metric
+        assert all(_same(got[y], expected[y]) for y in expected), (metric, got, expected)

@@ -54,17 +54,21 @@ models as (
 
 ),
 
+-- the (month, campaign) cells with spend or credit in any model, each with a row in every model
+-- (as in fct_cac_by_channel)
 campaign_months as (
 
     select
         month,
         utm_campaign
     from spend_by_campaign
+    where spend <> 0
     union
     select
         month,
         utm_campaign
     from credit_by_campaign
+    where new_customers <> 0
 
 ),
 
@@ -103,4 +107,3 @@ select
     cast({{ divide('spend', 'new_customers') }} as double) as cac
 
 from combined
-where spend <> 0 or new_customers <> 0

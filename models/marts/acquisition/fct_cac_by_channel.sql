@@ -1,6 +1,7 @@
 -- Per month, channel and attribution model: ad spend (USD), attributed new customers (sum of
 -- credits, fractional), attributed new MRR, and CAC = spend / new_customers. One row for every
--- (month, channel) with spend or credit, in every model; cac is null only when new_customers is 0.
+-- (month, channel) with spend or credit in any model, in every model; cac is null only when
+-- new_customers is 0.
 with
 
 spend as (
@@ -49,17 +50,22 @@ models as (
 
 ),
 
+-- the (month, channel) cells with spend or credit in any model; each gets a row in every model, a
+-- model that credits nothing there included (spend and credit 0: edge rule 1 allows leaving it out),
+-- so that an average over the models (metric attributed_customers) divides by all of them
 month_channels as (
 
     select
         month,
         channel
     from spend_by_channel
+    where spend <> 0
     union
     select
         month,
         channel
     from credit_by_channel
+    where new_customers <> 0
 
 ),
 
@@ -107,4 +113,3 @@ select
     cast({{ divide('spend', 'new_customers') }} as double) as cac
 
 from combined
-where spend <> 0 or new_customers <> 0
