@@ -23,9 +23,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from saas_metrics.cli_report import headline_lines
 from saas_metrics.report import fmt, write_report
 from saas_metrics.report.charts import Chart, Marts, trial_demo
-from saas_metrics.report.page import NO_VALIDATION, chart_html
+from saas_metrics.report.page import NO_VALIDATION, AsOf, chart_html, headline_tiles
 from saas_metrics.report.svg import Series, line_chart
 from tests.helpers import FIXTURES, shared_warehouse
 
@@ -382,7 +383,7 @@ def test_as_of_month_fallback_without_reporting_window(warehouse: Path, tmp_path
     assert dt.date(2024, 4, 1).strftime("%b %Y") in html
 
 
-def test_trial_demo_table_says_which_months_can_still_rise(tmp_path: Path):
+def test_trial_demo_chart_says_which_months_can_still_rise(tmp_path: Path):
     """By hand: January's trials are decided (4 started, 25% paid, none still in trial) and its demos have
     had their 90 days; February has 1 of 2 trials still in trial and demos still in their window. The
     month's demo rate is over every demo type: January (1 + 1) / (3 + 1) = 50%."""
@@ -415,3 +416,73 @@ def test_trial_demo_table_says_which_months_can_still_rise(tmp_path: Path):
         ["4", "25%", "0", "4", "50%", "yes"],
         ["2", "50%", "1", "2", "0%", "no"],
     ]
+    # February's trial rate (1 of 2 trials still in trial) and demo rate (window open) are drawn on the
+    # dashed "can still rise" lines, January's final ones on the solid lines
+    tips = [unescape(t) for t in re.findall(r"<title>([^<]*: [^<]*)</title>", chart.svg)]
+    jan, feb = fmt.month_short(dt.date(2024, 1, 1)), fmt.month_short(dt.date(2024, 2, 1))
+    assert sorted(tips) == sorted(
+        [
+            f"Trial to paid, {jan}: 25%",
+            f"Trial to paid, can still rise, {feb}: 50%",
+            f"Demo to paid, {jan}: 50%",
+            f"Demo to paid, can still rise, {feb}: 0%",
+        ]
+    )
+
+
+def test_headline_flows_come_from_the_last_whole_month_when_as_of_is_inside_a_month(tmp_path: Path):
+    """as_of 2025-12-15: MRR and customers are December's (at as_of); churn, CAC and NPS are November's,
+    December's being half a month of flows against a whole month of costs. As of 2025-12-31, December's."""
+    database = tmp_path / "headline.duckdb"
+    columns = (
+        "month, ending_mrr, arr, ending_customers, arpa, net_revenue_retention_12m, gross_revenue_retention_12m, "
+        "customer_churn_rate, gross_mrr_churn_rate, quick_ratio, blended_cac, ltv, ltv_to_cac, cac_payback_months, nps"
+    )
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema intermediate")
+        con.execute(
+            f"create table marts.saas_kpis_monthly as select * from (values "
+            "(date '2025-11-01', 1000.0, 12000.0, 10, 100.0, 1.0, 0.9, 0.02, 0.011, 5.0, 7800.0, 29000.0, 3.7, 12.0, "
+            "11.0), (date '2025-12-01', 1100.0, 13200.0, 11, 100.0, 1.0, 0.9, 0.013, 0.005, 9.0, 15400.0, 30000.0, "
+            "1.9, 24.1, -4.0)) "
+            f"as t ({columns})"
+        )
+        con.execute("create table intermediate.int_reporting_window as select date '2025-12-15' as as_of_date")
+    with duckdb.connect(str(database), read_only=True) as con:
+        marts = Marts(con)
+        mid_month = headline_tiles(marts, AsOf(dt.date(2025, 12, 15), dt.date(2025, 12, 1), "reporting window"))
+        month_end = headline_tiles(marts, AsOf(dt.date(2025, 12, 31), dt.date(2025, 12, 1), "reporting window"))
+    nov, dec = fmt.month_label(dt.date(2025, 11, 1)), fmt.month_label(dt.date(2025, 12, 1))
+    assert f"MRR, {dec}" in mid_month and "$1.1K" in mid_month
+    assert f"Logo churn, {nov}" in mid_month and "2%" in mid_month
+    assert f"Blended CAC, {nov}" in mid_month and "$7.8K" in mid_month
+    assert f"CAC payback, {nov}" in mid_month and f"NPS, {nov}" in mid_month
+    assert dec not in mid_month.replace(f"MRR, {dec}", "")
+    assert f"Logo churn, {dec}" in month_end and "$15.4K" in month_end
+
+
+def test_cli_headline_takes_flows_from_the_last_whole_month(tmp_path: Path):
+    database = tmp_path / "cli.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table marts.fct_mrr_monthly as select * from (values "
+            "(date '2025-11-01', 1000.0, 12000.0, 50.0, 5.0, 0.0, -1.0, -20.0, 0.0, 10, 1, 2, 100.0, 0.2, 0.02, 1.0, "
+            "0.9, 2.5), (date '2025-12-01', 1100.0, 13200.0, 120.0, 0.0, 0.0, 0.0, -10.0, 0.0, 11, 2, 1, 100.0, 0.1, "
+            "0.01, 1.0, 0.9, 12.0)) "
+            "as t (month, ending_mrr, arr, new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr, "
+            "fx_mrr, ending_customers, new_customers, churned_customers, arpa, customer_churn_rate, "
+            "gross_mrr_churn_rate, net_revenue_retention_12m, gross_revenue_retention_12m, quick_ratio)"
+        )
+        con.execute("create table intermediate.int_reporting_window as select date '2025-12-15' as as_of_date")
+        mid_month = headline_lines(con)
+        con.execute("create or replace table intermediate.int_reporting_window as select date '2025-12-31' as_of_date")
+        month_end = headline_lines(con)
+    assert mid_month[0] == "Headline numbers as of 2025-12-15 (December 2025):"
+    assert "MRR $1,100.00" in mid_month[1]
+    assert mid_month[3] == "Movements of November 2025:"
+    assert "new $50.00" in mid_month[4] and "logo churn 20.00%" in mid_month[5] and "quick ratio 2.50" in mid_month[5]
+    assert month_end[3] == "Movements of December 2025:"
+    assert "new $120.00" in month_end[4] and "logo churn 10.00%" in month_end[5]

@@ -26,13 +26,13 @@ MOVEMENT_COLORS = {
 BAND_COLORS = {"healthy": "#2f8f3a", "at_risk": "#e0a526", "critical": "#c8362f"}
 BAND_LABELS = {"healthy": "Healthy (70-100)", "at_risk": "At risk (40-69)", "critical": "Critical (0-39)"}
 FUNNEL_STAGES = (
-    ("unique_visitors", "Visitors", None),
+    ("unique_visitors", "Visitor-months", None),
     ("new_contacts", "Contacts", "contact_to_lead_rate"),
     ("new_leads", "Leads", "lead_to_mql_rate"),
     ("new_mqls", "MQLs", "mql_to_sql_rate"),
     ("new_sqls", "SQLs", "sql_to_opportunity_rate"),
     ("new_opportunities", "Opportunities", "opportunity_to_customer_rate"),
-    ("new_customers", "Customers", None),
+    ("new_customers", "Contacts to customer", None),
 )
 
 
@@ -415,7 +415,9 @@ def funnel(marts: Marts, window_start: dt.date, window_end: dt.date) -> Chart:
         "funnel",
         "Funnel conversion",
         f"People entering each stage, {fmt.month_label(window_start)} to {fmt.month_label(window_end)}, all channels; "
-        "the rate is the share of them that reached a later stage by as_of.",
+        "the rate is the share of them that reached a later stage by as_of. Visitors are each month's unique "
+        "visitors added up (a visitor seen in three months counts three times); the stages after them count "
+        "contacts, so several contacts of one customer company can each reach the customer stage.",
     )
     if not marts.has("marts.fct_funnel_monthly"):
         chart.no_data = marts.missing("marts.fct_funnel_monthly")
@@ -455,13 +457,27 @@ def funnel(marts: Marts, window_start: dt.date, window_end: dt.date) -> Chart:
     return chart
 
 
+def _trials_final(row: dict) -> bool:
+    return not row["trials_in_progress"]
+
+
+def _final_and_rising(rows: list[dict], rate: str, is_final, name: str, color: str) -> list[Series]:
+    """A rate as two lines: solid over the months whose rate is final, dashed over those whose rate
+    can still rise (a rate still rising is not shown as if it had fallen)."""
+    values = _values(rows, rate)
+    final = [v if is_final(r) else None for v, r in zip(values, rows, strict=True)]
+    rising = [None if is_final(r) else v for v, r in zip(values, rows, strict=True)]
+    lines = [Series(name, final, color), Series(f"{name}, can still rise", rising, color, dashed=True)]
+    return [line for line in lines if any(v is not None for v in line.values)] or lines[:1]
+
+
 def trial_demo(marts: Marts) -> Chart:
     chart = Chart(
         "trial-demo-conversion",
         "Trial and demo conversion",
         "Trials started in the month that went on to pay, and demos held in the month followed by a first payment "
-        "within 90 days. Recent months can still rise: while trials of the month are still in trial, and until "
-        "the month's demos have all had their 90 days (demo rate final).",
+        "within 90 days. Dashed: months whose rate can still rise, while trials of the month are still in trial "
+        "and until the month's demos have all had their 90 days (demo rate final).",
     )
     needed = ("marts.fct_trials_monthly", "marts.fct_demos_monthly")
     if not marts.has(*needed):
@@ -496,8 +512,8 @@ def trial_demo(marts: Marts) -> Chart:
         chart.title,
         [fmt.month_short(m) for m in months],
         [
-            Series("Trial to paid", _values(rows, "trial_to_paid_rate"), BLUE),
-            Series("Demo to paid", _values(rows, "demo_to_paid_rate"), AMBER),
+            *_final_and_rising(rows, "trial_to_paid_rate", _trials_final, "Trial to paid", BLUE),
+            *_final_and_rising(rows, "demo_to_paid_rate", lambda r: r["is_window_complete"], "Demo to paid", AMBER),
         ],
         fmt.percent,
         "conversion to paid (%)",

@@ -119,7 +119,19 @@ def _change(current, previous, previous_month: dt.date | None) -> tuple[str, str
     return f"{sign}{fmt.percent(change)} vs {fmt.month_label(previous_month)}", arrow
 
 
-def headline_tiles(marts: Marts) -> str:
+def is_partial_month(month: dt.date | None, as_of_date: dt.date | None) -> bool:
+    """Whether `month` is the as_of month and as_of is not its last day: its flows and rates cover
+    only the days up to as_of (and its costs the whole month), so they are not a month's figures."""
+    if month is None or as_of_date is None:
+        return False
+    return (month.year, month.month) == (as_of_date.year, as_of_date.month) and (
+        as_of_date + dt.timedelta(days=1)
+    ).day != 1
+
+
+def headline_tiles(marts: Marts, as_of: AsOf | None = None) -> str:
+    """MRR, ARR, customers, ARPA and retention at as_of; the month's flows and rates (churn, quick
+    ratio, CAC, LTV, payback, NPS) from the last complete month when as_of falls inside a month."""
     if not marts.has("marts.saas_kpis_monthly"):
         return '<div class="no-data">No headline numbers: marts.saas_kpis_monthly is not in this warehouse.</div>'
     rows = marts.rows("select * from marts.saas_kpis_monthly order by month desc limit 2")
@@ -129,6 +141,12 @@ def headline_tiles(marts: Marts) -> str:
     previous = rows[1] if len(rows) > 1 else {}
     previous_month = previous.get("month")
     month = fmt.month_label(latest["month"])
+    if not is_partial_month(latest["month"], as_of.date if as_of else None):
+        flows, flow_month = latest, month
+    elif previous:
+        flows, flow_month = previous, fmt.month_label(previous["month"])
+    else:  # the only month is the as_of month: its figures so far, said to be so
+        flows, flow_month = latest, f"{month} to date"
     tiles = [
         _tile(
             f"MRR, {month}",
@@ -142,16 +160,16 @@ def headline_tiles(marts: Marts) -> str:
             *_change(latest["ending_customers"], previous.get("ending_customers"), previous_month),
         ),
         _tile("ARPA", fmt.money(latest["arpa"])),
-        _tile("Logo churn (month)", fmt.percent(latest["customer_churn_rate"])),
-        _tile("Gross MRR churn (month)", fmt.percent(latest["gross_mrr_churn_rate"])),
         _tile("NRR (12 months)", fmt.percent(latest["net_revenue_retention_12m"])),
         _tile("GRR (12 months)", fmt.percent(latest["gross_revenue_retention_12m"])),
-        _tile("Quick ratio", fmt.ratio(latest["quick_ratio"])),
-        _tile("Blended CAC", fmt.money(latest.get("blended_cac"))),
-        _tile("LTV", fmt.money(latest.get("ltv"))),
-        _tile("LTV:CAC", fmt.ratio(latest.get("ltv_to_cac"))),
-        _tile("CAC payback", fmt.months(latest.get("cac_payback_months"))),
-        _tile("NPS (month)", fmt.score(latest.get("nps"))),
+        _tile(f"Logo churn, {flow_month}", fmt.percent(flows["customer_churn_rate"])),
+        _tile(f"Gross MRR churn, {flow_month}", fmt.percent(flows["gross_mrr_churn_rate"])),
+        _tile(f"Quick ratio, {flow_month}", fmt.ratio(flows["quick_ratio"])),
+        _tile(f"Blended CAC, {flow_month}", fmt.money(flows.get("blended_cac"))),
+        _tile(f"LTV, {flow_month}", fmt.money(flows.get("ltv"))),
+        _tile(f"LTV:CAC, {flow_month}", fmt.ratio(flows.get("ltv_to_cac"))),
+        _tile(f"CAC payback, {flow_month}", fmt.months(flows.get("cac_payback_months"))),
+        _tile(f"NPS, {flow_month}", fmt.score(flows.get("nps"))),
     ]
     return '<div class="tiles">' + "".join(tiles) + "</div>"
 
@@ -280,7 +298,7 @@ def render(marts: Marts, attribution_model: str, source_name: str) -> str:
         f'<div class="source">Warehouse {escape(source_name)} · marts schema · USD · '
         f"CAC under {escape(attribution_model.replace('_', ' '))} attribution</div></header><main>",
         '<section class="group" id="headline"><h2>Headline</h2>',
-        headline_tiles(marts),
+        headline_tiles(marts, as_of),
         "</section>",
     ]
     for heading, group in sections:
