@@ -26,7 +26,7 @@ import pytest
 from saas_metrics.cli_report import headline_lines
 from saas_metrics.report import fmt, write_report
 from saas_metrics.report.charts import Chart, Marts, trial_demo
-from saas_metrics.report.page import NO_VALIDATION, AsOf, chart_html, headline_tiles
+from saas_metrics.report.page import NO_VALIDATION, AsOf, _change, chart_html, headline_tiles
 from saas_metrics.report.svg import Series, line_chart
 from tests.helpers import FIXTURES, shared_warehouse
 
@@ -187,6 +187,13 @@ def test_numbers_formatted(report: Path):
     assert fmt.count(1234) == "1,234"
     assert fmt.ratio(3.24) == "3.2x"
     assert fmt.money(None) == fmt.percent(float("nan")) == "n/a"
+    # retention cells: whole percentages, but never 100% for a value above or below it
+    assert [fmt.retention_percent(v) for v in (0.93, 0.9958, 1.0, 1.003)] == ["93%", "99.6%", "100%", "100.3%"]
+    assert fmt.retention_percent(0.99996, 1) == "99.996%"
+    # a change that rounds to 0% has no sign and no arrow; one that does not keeps both
+    april = dt.date(2024, 4, 1)
+    assert _change(1000.4, 1000, april) == ("0% vs Apr 2024", "")
+    assert _change(1010, 1000, april) == ("+1% vs Apr 2024", "up")
 
 
 def test_text_is_escaped():

@@ -293,7 +293,7 @@ def _cohort_chart(marts: Marts, chart: Chart, value_column: str, note: Callable[
         [fmt.month_label(c) for c in cohorts],
         [str(k) for k in range(width)],
         cells,
-        lambda v: fmt.percent(v, 0),
+        fmt.retention_percent,
         "months since first payment",
         "cohort (month of first payment)",
         row_notes=[note(first_rows.get(c, {})) for c in cohorts],
@@ -302,7 +302,7 @@ def _cohort_chart(marts: Marts, chart: Chart, value_column: str, note: Callable[
     chart.table_header = ["Cohort"] + [f"M{k}" for k in range(width)]
     chart.table_rows = [
         [fmt.month_label(c)]
-        + [fmt.percent(cells.get((index[c], k)), 0) if (index[c], k) in cells else "" for k in range(width)]
+        + [fmt.retention_percent(cells.get((index[c], k)), 1) if (index[c], k) in cells else "" for k in range(width)]
         for c in cohorts
     ]
     return chart

@@ -73,6 +73,19 @@ def percent(value, digits: int = 1) -> str:
     return "0%" if text in ("-0", "0") else f"{text}%"
 
 
+def retention_percent(value, digits: int = 0) -> str:
+    """A retention as a percentage, with more digits where rounding would make it read as 100%:
+    0.9958 -> 99.6%, 1.003 -> 100.3% (above 100% is net expansion, below it loss), 0.93 -> 93%."""
+    number = as_float(value)
+    if number is None:
+        return MISSING
+    text = percent(number, digits)
+    while number != 1 and text == "100%" and digits < 6:
+        digits += 1
+        text = percent(number, digits)
+    return text
+
+
 def count(value, compact: bool = False) -> str:
     """1,234 (or 1.2K when compact); fractional counts (attributed customers) keep one decimal."""
     number = as_float(value)

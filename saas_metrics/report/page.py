@@ -114,9 +114,12 @@ def _change(current, previous, previous_month: dt.date | None) -> tuple[str, str
     if now is None or before is None or before == 0 or previous_month is None:
         return "", ""
     change = now / before - 1
-    arrow = "up" if change > 0 else ("down" if change < 0 else "")
+    text = fmt.percent(change)
+    if text == "0%":  # a change that rounds to nothing is shown without a sign or an arrow
+        return f"0% vs {fmt.month_label(previous_month)}", ""
+    arrow = "up" if change > 0 else "down"
     sign = "+" if change > 0 else ""
-    return f"{sign}{fmt.percent(change)} vs {fmt.month_label(previous_month)}", arrow
+    return f"{sign}{text} vs {fmt.month_label(previous_month)}", arrow
 
 
 def is_partial_month(month: dt.date | None, as_of_date: dt.date | None) -> bool:
