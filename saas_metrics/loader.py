@@ -523,10 +523,33 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery
             ) from exc
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
     if not delivery.is_parquet:
+        records = [line for (line,) in con.execute("select distinct line from _csv_reject_errors").fetchall()]
+        placed = _place_records(delivery, set(records)) if records else None
+        (staged,) = con.execute(
+            f"select count(*) from _incoming where _source_file = {qstr(delivery.label)}"
+        ).fetchone()
+        line_of = "line"
+        if placed is not None and len(placed[0]) == staged:
+            # the rows read were numbered among themselves: each moves past the malformed records before it
+            row_numbers, lines = placed
+            segments, start = [], 1  # runs of rows read whose row number is their ordinal + the same offset
+            for ordinal in range(2, len(row_numbers) + 2):
+                if ordinal > len(row_numbers) or row_numbers[ordinal - 1] - ordinal != row_numbers[start - 1] - start:
+                    segments.append((start, ordinal - 1, row_numbers[start - 1] - start))
+                    start = ordinal
+            shifts = " ".join(
+                f"when _row_number between {first} and {last} then {shift}" for first, last, shift in segments if shift
+            )
+            if shifts:
+                con.execute(
+                    f"update _incoming set _row_number = _row_number + case {shifts} else 0 end "
+                    f"where _source_file = {qstr(delivery.label)}"
+                )
+            line_of = "case line " + " ".join(f"when {k} then {lines[k]}" for k in records) + " end"
         con.execute(
             f"""
             insert into _bad_lines
-            select {qstr(delivery.label)}, line,
+            select {qstr(delivery.label)}, {line_of},
                    'malformed CSV line: ' || string_agg(distinct error_type || ' (' || error_message || ')', '; '),
                    any_value(csv_line)
             from _csv_reject_errors
@@ -535,6 +558,36 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery
         )
         con.execute("drop table if exists _csv_reject_errors")
         con.execute("drop table if exists _csv_reject_scans")
+
+
+def _place_records(delivery: Delivery, malformed: set[int]) -> tuple[list[int], dict[int, int]] | None:
+    """For a CSV file with malformed records: the data row number of each record the reader accepted
+    (in order), and the line each malformed record starts on.
+
+    DuckDB numbers a malformed record by counting records (the header and blank lines included, a
+    quoted value spanning lines as one) and numbers nothing else; the file is read again here, with
+    the same dialect, to place every record. None when this reading cannot place the malformed
+    records (the rows then keep their numbers among the rows read, and a malformed line its record
+    number); the caller also checks that both readings accepted as many rows.
+    """
+    starts, data_rows = [], []  # per record (1-based, header first): its first line; its data row or 0
+    row = 0
+    with delivery.path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=delivery.delimiter, quotechar='"', doublequote=True)
+        line = 1
+        try:
+            for record in reader:
+                starts.append(line)
+                is_data = len(starts) > 1 and record != []
+                row += is_data
+                data_rows.append(row if is_data else 0)
+                line = reader.line_num + 1
+        except csv.Error:
+            return None
+    if any(k > len(starts) or not data_rows[k - 1] for k in malformed):
+        return None
+    accepted = [data_rows[k] for k in range(1, len(starts)) if data_rows[k] and k + 1 not in malformed]
+    return accepted, {k: starts[k - 1] for k in malformed}
 
 
 def _line_with_bare_carriage_return(path: Path) -> int | None:

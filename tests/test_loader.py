@@ -240,6 +240,37 @@ def test_malformed_csv_lines_are_rejected_with_line_numbers(src, db):
     assert "oops" in raw_values
 
 
+def test_rows_after_malformed_lines_keep_their_row_numbers_and_lines_are_lines_of_the_file(src, db):
+    """Rows are numbered among the file's data rows (header and blank lines not counted), whatever
+    malformed lines come before them; a malformed line is named by the line of the file it starts on,
+    a quoted value spanning two lines counting as two."""
+    write(
+        src,
+        "fx_rates.csv",
+        "rate_date,currency,usd_per_unit\n"  # line 1
+        "2024-01-01,EUR,1.1\n"  # line 2, row 1
+        "2024-01-02,EUR,1.1,oops\n"  # line 3, row 2: malformed
+        "2024-01-03,EUR,x\n"  # line 4, row 3: not a number
+        '2024-01-04,"E\nUR",1.2\n'  # lines 5-6, row 4: not a currency
+        "2024-01-05,EUR,1.1,oops\n"  # line 7, row 5: malformed
+        "\n"  # line 8: blank, not a row
+        "2024-01-06,EUR,y\n",  # line 9, row 6: not a number
+    )
+    result = by_table(load_directory(src, db))["fx_rates"]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 1, 5)
+    got = [
+        (row_number, line_number, reason.split(":")[0])
+        for _, row_number, line_number, reason, _ in rejects(db, "fx_rates")
+    ]
+    assert sorted(got, key=lambda r: (r[0] or 0, r[1] or 0)) == [
+        (None, 3, "malformed CSV line"),
+        (None, 7, "malformed CSV line"),
+        (3, None, "column usd_per_unit"),
+        (4, None, "column currency"),
+        (6, None, "column usd_per_unit"),
+    ]
+
+
 def test_redelivered_keys_replace_and_reload_is_a_no_op(src, db, tmp_path):
     write(src, "fx_rates.csv", "rate_date,currency,usd_per_unit\n2024-01-01,EUR,1.1\n2024-01-02,EUR,1.2\n")
     load_directory(src, db)
