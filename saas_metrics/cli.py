@@ -72,7 +72,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     database = resolve_database(args.database)
     try:
-        build_and_publish(
+        published = build_and_publish(
             database,
             as_of=args.as_of,
             dbt_vars=args.vars,
@@ -87,6 +87,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     except (BuildError, QualityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if not published and args.target == "duckdb":
+        print(
+            f"built {work_path(database)} with --select/--exclude: not published, since the rest of the marts and "
+            f"their tests were left as they were; {database} is unchanged (build without them to publish)",
+            file=sys.stderr,
+        )
     return 0
 
 

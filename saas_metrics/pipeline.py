@@ -28,11 +28,14 @@ def build_and_publish(
     full_refresh: bool = False,
     target_path: Path | None = None,
     unit_tests: bool = False,
-) -> None:
-    """Validates raw data, builds and tests every model, validates the marts, then publishes.
+) -> bool:
+    """Validates raw data, builds and tests every model, validates the marts, then publishes;
+    returns whether it published.
 
     Any failure raises (QualityError or BuildError) before publishing, so readers of the
-    published file keep the last good warehouse.
+    published file keep the last good warehouse. A build with `select` or `exclude` builds and
+    tests only part of the project in the working copy and is never published: the published file
+    would otherwise pair new raw data with marts left as they were, and skip the tests of the rest.
 
     With target "spark" the raw tables landed in the DuckDB working copy are validated, written to
     Parquet under spark_dir and built there by Spark; dbt's data tests run on Spark, the marts live
@@ -59,8 +62,11 @@ def build_and_publish(
         bookkeeping = [t for t in written if t in BOOKKEEPING_TABLES]
         spark_vars = {**(dbt_vars or {}), "raw_parquet_bookkeeping_tables": bookkeeping}
         build(work, dbt_vars=spark_vars, target="spark", spark_dir=spark_dir, **options)
-        return
+        return False
     build(work, dbt_vars=dbt_vars, **options)
+    if select or exclude:
+        return False
     if validate:
         run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
     publish(work, published)
+    return True

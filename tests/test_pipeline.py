@@ -97,6 +97,24 @@ def test_failed_build_leaves_published_marts_unchanged(published, tmp_path):
     assert mart_hashes(published) == before
 
 
+def test_a_build_of_part_of_the_project_is_not_published(published, tmp_path):
+    """--select (a typo selects nothing, and dbt calls that a success) and --exclude build the working
+    copy only: publishing it would pair newly loaded raw data with marts left as they were."""
+    published = private_copy(published, tmp_path)
+    published_bytes = published.read_bytes()
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "billing_customers.csv").write_text("customer_id,created_at\ncus_later,2024-02-01\n")
+    load(later, published)
+    assert build_and_publish(published, as_of=AS_OF, validate=False, select=["fct_mrr_montly"]) is False
+    assert build_and_publish(published, as_of=AS_OF, validate=False, exclude=["fct_attribution"]) is False
+    assert published.read_bytes() == published_bytes
+    with duckdb.connect(str(work_path(published)), read_only=True) as con:
+        assert con.execute("select count(*) from raw.billing_customers where customer_id = 'cus_later'").fetchone() == (
+            1,
+        )
+
+
 def test_killed_build_leaves_published_marts_unchanged(published):
     before = published.read_bytes()
     code = textwrap.dedent(
