@@ -14,10 +14,31 @@ from saas_metrics.pipeline import build_and_publish
 from saas_metrics.quality import QualityError
 from saas_metrics.warehouse import work_path
 
+DEMO_MARKER = "raw._demo"
+
+
+def made_by_demo(database: Path) -> bool:
+    """Whether a warehouse file was made by the demo (it carries DEMO_MARKER), so that the demo may
+    replace it."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        (found,) = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = '_demo'"
+        ).fetchone()
+    return found > 0
+
 
 def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: int) -> int:
     from saas_metrics.generator import generate
 
+    # the demo replaces the whole warehouse, raw data included: never one it did not make
+    for existing in (database, work_path(database)):
+        if existing.exists() and not made_by_demo(existing):
+            print(
+                f"error: {existing} holds a warehouse the demo did not make, and the demo would replace it with a "
+                "simulated company; pass --database with another path (or remove the file yourself)",
+                file=sys.stderr,
+            )
+            return 2
     print(f"Simulating {customers} customers over {months} months into {data_dir} ...", flush=True)
     generate(data_dir, customers=customers, months=months, seed=seed, fmt="parquet", progress=True)
     # the demo starts from an empty working copy; the published file is replaced only after the build passes
@@ -30,6 +51,11 @@ def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: 
         return 2
     rejected = sum(r.rows_rejected for r in results)
     print(f"{sum(r.rows_read for r in results)} rows read, {rejected} rejected", flush=True)
+    with duckdb.connect(str(work_path(database))) as con:
+        con.execute(
+            f"create or replace table {DEMO_MARKER} as select ? as data_dir, ? as customers, ? as months, ? as seed",
+            [str(data_dir), customers, months, seed],
+        )
     try:
         build_and_publish(database)
     except (BuildError, QualityError) as exc:

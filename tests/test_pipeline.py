@@ -115,6 +115,21 @@ def test_a_build_of_part_of_the_project_is_not_published(published, tmp_path):
         )
 
 
+def test_demo_never_replaces_a_warehouse_it_did_not_make(published, tmp_path, capsys):
+    """The demo replaces the whole warehouse with a simulated company: pointed at real data (by
+    --database or SAAS_METRICS_DATABASE) it stops before simulating anything."""
+    from saas_metrics.demo import run_demo
+
+    published = private_copy(published, tmp_path)
+    published_bytes, work_bytes = published.read_bytes(), work_path(published).read_bytes()
+    data_dir = tmp_path / "demo_data"
+    assert run_demo(published, data_dir, customers=20, months=2, seed=1) == 2
+    assert "holds a warehouse the demo did not make" in capsys.readouterr().err
+    assert not data_dir.exists()
+    assert published.read_bytes() == published_bytes
+    assert work_path(published).read_bytes() == work_bytes
+
+
 def test_killed_build_leaves_published_marts_unchanged(published):
     before = published.read_bytes()
     code = textwrap.dedent(
