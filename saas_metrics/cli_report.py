@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from saas_metrics.report.page import is_partial_month
+from saas_metrics.report.page import flows_row
 
 
 def _money(value) -> str:
@@ -35,10 +35,9 @@ def headline_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     latest = rows[0]
     (as_of,) = con.execute("select as_of_date from intermediate.int_reporting_window").fetchone()
     month = f"{latest['month']:%B %Y}"
-    flows, flow_month = latest, month
-    if is_partial_month(latest["month"], as_of):
-        # the as_of month's flows cover only its days up to as_of: the month before is the last whole one
-        flows, flow_month = (rows[1], f"{rows[1]['month']:%B %Y}") if len(rows) > 1 else (latest, f"{month} to date")
+    # the as_of month's flows cover only its days up to as_of: the month before is the last whole one
+    flows, to_date = flows_row(rows, as_of)
+    flow_month = f"{flows['month']:%B %Y}" + (" to date" if to_date else "")
     quick_ratio = flows["quick_ratio"]
     return [
         f"Headline numbers as of {as_of} ({month}):",

@@ -523,29 +523,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery
             ) from exc
         raise LoadError(f"{path}: cannot read as a {path.suffix[1:]} file for table {table.name}: {exc}") from exc
     if not delivery.is_parquet:
-        records = [line for (line,) in con.execute("select distinct line from _csv_reject_errors").fetchall()]
-        placed = _place_records(delivery, set(records)) if records else None
-        (staged,) = con.execute(
-            f"select count(*) from _incoming where _source_file = {qstr(delivery.label)}"
-        ).fetchone()
-        line_of = "line"
-        if placed is not None and len(placed[0]) == staged:
-            # the rows read were numbered among themselves: each moves past the malformed records before it
-            row_numbers, lines = placed
-            segments, start = [], 1  # runs of rows read whose row number is their ordinal + the same offset
-            for ordinal in range(2, len(row_numbers) + 2):
-                if ordinal > len(row_numbers) or row_numbers[ordinal - 1] - ordinal != row_numbers[start - 1] - start:
-                    segments.append((start, ordinal - 1, row_numbers[start - 1] - start))
-                    start = ordinal
-            shifts = " ".join(
-                f"when _row_number between {first} and {last} then {shift}" for first, last, shift in segments if shift
-            )
-            if shifts:
-                con.execute(
-                    f"update _incoming set _row_number = _row_number + case {shifts} else 0 end "
-                    f"where _source_file = {qstr(delivery.label)}"
-                )
-            line_of = "case line " + " ".join(f"when {k} then {lines[k]}" for k in records) + " end"
+        records = sorted(line for (line,) in con.execute("select distinct line from _csv_reject_errors").fetchall())
+        line_of = _renumber_after_malformed(con, delivery, records) if records else "line"
         con.execute(
             f"""
             insert into _bad_lines
@@ -560,34 +539,54 @@ def _stage_file(con: duckdb.DuckDBPyConnection, table: Table, delivery: Delivery
         con.execute("drop table if exists _csv_reject_scans")
 
 
-def _place_records(delivery: Delivery, malformed: set[int]) -> tuple[list[int], dict[int, int]] | None:
-    """For a CSV file with malformed records: the data row number of each record the reader accepted
-    (in order), and the line each malformed record starts on.
+def _renumber_after_malformed(con: duckdb.DuckDBPyConnection, delivery: Delivery, records: list[int]) -> str:
+    """Gives the rows of a CSV file with malformed records (DuckDB's record numbers, sorted) their data
+    row numbers in _incoming, and returns the SQL for the line of the file each malformed record starts
+    on (in terms of DuckDB's `line`).
 
-    DuckDB numbers a malformed record by counting records (the header and blank lines included, a
-    quoted value spanning lines as one) and numbers nothing else; the file is read again here, with
-    the same dialect, to place every record. None when this reading cannot place the malformed
-    records (the rows then keep their numbers among the rows read, and a malformed line its record
-    number); the caller also checks that both readings accepted as many rows.
+    DuckDB numbers the rows it accepts among themselves and a malformed record by counting records (the
+    header and blank lines included, a quoted value spanning lines as one); the file is read again here,
+    with the same dialect, to place every record. When the two readings do not agree on the records (a
+    field longer than Python's limit, a NUL byte), the rows keep their numbers among the rows read and a
+    malformed line its record number.
     """
-    starts, data_rows = [], []  # per record (1-based, header first): its first line; its data row or 0
-    row = 0
+    placed = _place_records(delivery, records)
+    if placed is None:
+        return "line"
+    malformed_rows, lines, data_rows = placed
+    label = qstr(delivery.label)
+    (staged,) = con.execute(f"select count(*) from _incoming where _source_file = {label}").fetchone()
+    if data_rows - len(malformed_rows) != staged:
+        return "line"
+    # a row read at ordinal o is past the j-th malformed row (0-based) when o >= its data row - j
+    thresholds = ", ".join(str(row - j) for j, row in enumerate(malformed_rows))
+    passed = f"len(list_filter([{thresholds}], lambda t: t <= _row_number))"
+    con.execute(f"update _incoming set _row_number = _row_number + {passed} where _source_file = {label}")
+    return "case line " + " ".join(f"when {k} then {lines[k]}" for k in records) + " end"
+
+
+def _place_records(delivery: Delivery, records: list[int]) -> tuple[list[int], dict[int, int], int] | None:
+    """The data row numbers of a CSV file's malformed records (given as DuckDB's record numbers, sorted),
+    the line each starts on, and the number of data rows; None when a malformed record is not a data
+    row in this reading, or the file cannot be read this way."""
+    malformed = set(records)
+    rows, lines = {}, {}
+    record, row, line = 0, 0, 1  # records counted from the header, data rows without it and blank lines
     with delivery.path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle, delimiter=delivery.delimiter, quotechar='"', doublequote=True)
-        line = 1
         try:
-            for record in reader:
-                starts.append(line)
-                is_data = len(starts) > 1 and record != []
-                row += is_data
-                data_rows.append(row if is_data else 0)
+            for fields in reader:
+                record += 1
+                if record > 1 and fields != []:
+                    row += 1
+                    if record in malformed:
+                        rows[record], lines[record] = row, line
                 line = reader.line_num + 1
         except csv.Error:
             return None
-    if any(k > len(starts) or not data_rows[k - 1] for k in malformed):
+    if len(rows) != len(malformed):
         return None
-    accepted = [data_rows[k] for k in range(1, len(starts)) if data_rows[k] and k + 1 not in malformed]
-    return accepted, {k: starts[k - 1] for k in malformed}
+    return [rows[k] for k in records], lines, row
 
 
 def _line_with_bare_carriage_return(path: Path) -> int | None:

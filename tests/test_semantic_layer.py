@@ -103,6 +103,10 @@ def _mf_query(env: dict, out: Path, metrics: list[str], group_by: list[str], whe
         return list(csv.DictReader(handle))
 
 
+def _quarter_start(month: dt.date) -> dt.date:
+    return dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+
+
 def _number(text: str) -> float | None:
     return None if text == "" else float(text)
 
@@ -168,8 +172,7 @@ def _check_rates(database: Path, env: dict, tmp_path: Path) -> dict[str, dict[st
 
     quarters: dict[str, list[dict]] = {}
     for row in counts:
-        start = dt.date(row["month"].year, 3 * ((row["month"].month - 1) // 3) + 1, 1)
-        quarters.setdefault(str(start), []).append(row)
+        quarters.setdefault(str(_quarter_start(row["month"])), []).append(row)
     by_quarter = _mf_query(env, tmp_path / "rates_quarter.csv", list(RATES), ["metric_time__quarter"])
     got = {r["metric_time__quarter"][:10]: {m: _number(r[m]) for m in RATES} for r in by_quarter}
     assert sorted(got) == sorted(quarters)
@@ -253,13 +256,10 @@ def test_attributed_customers_whatever_the_attribution_model(tmp_path, tmp_path_
     quarter, channel = "metric_time__quarter", "channel_month_model__channel"
     model = "channel_month_model__attribution_model"
 
-    def quarter_of(month: dt.date) -> str:
-        return str(dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1))
-
     credits: dict[tuple, float] = {}
     spend: dict[tuple, float] = {}
     for month, row_channel, row_model, row_spend, customers, _mrr, _cac in EXPECTED_CAC:
-        key = (quarter_of(month), row_channel)
+        key = (str(_quarter_start(month)), row_channel)
         credits[(*key, row_model)] = credits.get((*key, row_model), 0.0) + customers
         if row_model == MODELS[0]:
             spend[key] = spend.get(key, 0.0) + row_spend
@@ -282,7 +282,7 @@ def test_attributed_customers_whatever_the_attribution_model(tmp_path, tmp_path_
 
     by_model = _mf_query(env, tmp_path / "credits_by_model.csv", metrics, [quarter, channel, model])
     got = {(r[quarter][:10], r[channel], r[model]): _number(r["attributed_customers"]) for r in by_model}
-    assert got == pytest.approx({key: value for key, value in credits.items()}, abs=1e-9)
+    assert got == pytest.approx(credits, abs=1e-9)
 
     # over all channels, every model's credits add up to the quarter's new customers (March 2, April 2)
     total = _mf_query(env, tmp_path / "credits_total.csv", ["attributed_customers"], [quarter])

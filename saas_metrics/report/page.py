@@ -132,6 +132,16 @@ def is_partial_month(month: dt.date | None, as_of_date: dt.date | None) -> bool:
     ).day != 1
 
 
+def flows_row(rows: list[dict], as_of_date: dt.date | None) -> tuple[dict, bool]:
+    """Of the latest months (newest first), the one whose flows and rates a headline shows: the latest
+    unless as_of falls inside it, then the month before; True when only the as_of month exists, so
+    its figures are the month to date."""
+    latest = rows[0]
+    if not is_partial_month(latest["month"], as_of_date):
+        return latest, False
+    return (rows[1], False) if len(rows) > 1 else (latest, True)
+
+
 def headline_tiles(marts: Marts, as_of: AsOf | None = None) -> str:
     """MRR, ARR, customers, ARPA and retention at as_of; the month's flows and rates (churn, quick
     ratio, CAC, LTV, payback, NPS) from the last complete month when as_of falls inside a month."""
@@ -144,12 +154,8 @@ def headline_tiles(marts: Marts, as_of: AsOf | None = None) -> str:
     previous = rows[1] if len(rows) > 1 else {}
     previous_month = previous.get("month")
     month = fmt.month_label(latest["month"])
-    if not is_partial_month(latest["month"], as_of.date if as_of else None):
-        flows, flow_month = latest, month
-    elif previous:
-        flows, flow_month = previous, fmt.month_label(previous["month"])
-    else:  # the only month is the as_of month: its figures so far, said to be so
-        flows, flow_month = latest, f"{month} to date"
+    flows, to_date = flows_row(rows, as_of.date if as_of else None)
+    flow_month = fmt.month_label(flows["month"]) + (" to date" if to_date else "")
     tiles = [
         _tile(
             f"MRR, {month}",
