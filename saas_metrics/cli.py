@@ -13,7 +13,8 @@ from saas_metrics.dbt_runner import BuildError, resolve_database
 from saas_metrics.loader import LoadError, TableLoadResult
 from saas_metrics.pipeline import build_and_publish, load
 from saas_metrics.quality import QualityError
-from saas_metrics.warehouse import ensure_work_copy, work_path
+from saas_metrics.rejects import RejectsPending
+from saas_metrics.warehouse import WarehouseBusy, ensure_work_copy, exclusive, work_path
 
 
 def _as_of(value: str) -> str:
@@ -52,8 +53,8 @@ def print_load_report(results: list[TableLoadResult], out=None) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     database = resolve_database(args.database)
     try:
-        results = load(Path(args.source_dir), database)
-    except LoadError as exc:
+        results = load(Path(args.source_dir), database, accept_rejects=args.allow_rejects)
+    except (LoadError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print_load_report(results)
@@ -83,8 +84,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             spark_dir=Path(args.spark_dir) if args.spark_dir else None,
             full_refresh=args.full_refresh,
             unit_tests=args.unit_tests,
+            allow_rejects=args.allow_rejects,
         )
-    except (BuildError, QualityError) as exc:
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (BuildError, QualityError, RejectsPending) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if not published and args.target == "duckdb":
@@ -118,12 +123,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from saas_metrics.quality import validate
 
     database = resolve_database(args.database)
-    work = ensure_work_copy(database)
-    if not work.exists():
-        print(f"error: no warehouse at {database}: run saas-metrics load first", file=sys.stderr)
-        return 2
     try:
-        report = validate(work, suite=args.suite)
+        with exclusive(database, "validate"):
+            work = ensure_work_copy(database)
+            if not work.exists():
+                print(f"error: no warehouse at {database}: run saas-metrics load first", file=sys.stderr)
+                return 2
+            report = validate(work, suite=args.suite)
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except QualityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -184,7 +193,11 @@ def parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="land contract files (CSV/Parquet) into schema raw")
     load.add_argument("source_dir", help="folder with <table>.csv, <table>.parquet or <table>/ part files")
     load.add_argument("--database", help=db_help)
-    load.add_argument("--allow-rejects", action="store_true", help="exit 0 even when rows were rejected")
+    load.add_argument(
+        "--allow-rejects",
+        action="store_true",
+        help="accept this load's rejected rows: exit 0, and builds do not stop on them",
+    )
     load.set_defaults(func=cmd_load)
 
     build_cmd = sub.add_parser("build", help="run dbt build for this project")
@@ -211,6 +224,12 @@ def parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental models from scratch (needed after changing a macro)",
+    )
+    build_cmd.add_argument(
+        "--allow-rejects",
+        action="store_true",
+        help="accept the rows earlier loads rejected (see raw._rejects) and publish without them; "
+        "without it a build stops while any are not accepted",
     )
     build_cmd.add_argument(
         "--unit-tests",

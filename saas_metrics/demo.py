@@ -12,7 +12,8 @@ from saas_metrics.dbt_runner import BuildError
 from saas_metrics.loader import LoadError, load_directory
 from saas_metrics.pipeline import build_and_publish
 from saas_metrics.quality import QualityError
-from saas_metrics.warehouse import work_path
+from saas_metrics.rejects import RejectsPending
+from saas_metrics.warehouse import WarehouseBusy, exclusive, work_path
 
 DEMO_MARKER = "raw._demo"
 
@@ -28,6 +29,15 @@ def made_by_demo(database: Path) -> bool:
 
 
 def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: int) -> int:
+    try:
+        with exclusive(database, "demo"):
+            return _run_demo(database, data_dir, customers, months, seed)
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: int) -> int:
     from saas_metrics.generator import generate
 
     # the demo replaces the whole warehouse, raw data included: never one it did not make
@@ -58,7 +68,7 @@ def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: 
         )
     try:
         build_and_publish(database)
-    except (BuildError, QualityError) as exc:
+    except (BuildError, QualityError, RejectsPending) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"Published {database}")
@@ -69,4 +79,4 @@ def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: 
 
     report = write_report(database, database.with_name("report.html"))
     print(f"Report: {report}")
-    return 0 if rejected == 0 else 1
+    return 0

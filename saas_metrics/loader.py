@@ -23,6 +23,9 @@ LOAD_LOG_TABLE = "raw._load_log"
 # The earlier version of every row a later delivery replaced (as JSON), so an incremental build can
 # reprocess the months the old row counted in as well as the months of the new one.
 REPLACED_TABLE = "raw._replaced_rows"
+# The loads whose rejected rows someone accepted (`load --allow-rejects`, `build --allow-rejects`): a
+# build stops on rejects of any other load (saas_metrics.rejects).
+ACCEPTED_REJECTS_TABLE = "raw._accepted_rejects"
 
 # Value rules of the contract, by column name: (SQL predicate on the typed value, what it must be).
 VALUE_RULES: dict[str, tuple[str, str]] = {
@@ -496,6 +499,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) 
         "rows_rejected BIGINT, rows_changed BIGINT)"
     )
     con.execute(
+        f"create table if not exists {ACCEPTED_REJECTS_TABLE} (load_id VARCHAR, accepted_at TIMESTAMP, how VARCHAR)"
+    )
+    con.execute(
         f"create table if not exists {REPLACED_TABLE} (load_id VARCHAR, loaded_at TIMESTAMP, "
         "table_name VARCHAR, row_values VARCHAR)"
     )
@@ -922,8 +928,11 @@ def _load_staged(
         con.execute(f"drop table if exists {temp}")
 
 
-def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
-    """Loads every contract table found in source_dir into database; one transaction for all."""
+def load_directory(source_dir: Path, database: Path, accept_rejects: bool = False) -> list[TableLoadResult]:
+    """Loads every contract table found in source_dir into database; one transaction for all.
+
+    With accept_rejects the rows this load rejects are recorded as accepted, and builds do not stop
+    on them (saas_metrics.rejects)."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise LoadError(f"{source_dir}: not a folder")
@@ -957,6 +966,8 @@ def load_directory(source_dir: Path, database: Path) -> list[TableLoadResult]:
         con.execute("begin transaction")
         ensure_raw_schema(con, tables)
         results = [load_table(con, tables[name], files, load_id, loaded_at) for name, files in plan.items()]
+        if accept_rejects and any(r.rows_rejected for r in results):
+            con.execute(f"insert into {ACCEPTED_REJECTS_TABLE} values (?, ?, 'when loaded')", [load_id, loaded_at])
         con.execute("commit")
         return results
     except duckdb.Error as exc:

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from saas_metrics.dbt_runner import build
 from saas_metrics.loader import TableLoadResult, load_directory
-from saas_metrics.warehouse import ensure_work_copy, publish
+from saas_metrics.rejects import check_rejects
+from saas_metrics.warehouse import ensure_work_copy, exclusive, publish
 
 
-def load(source_dir: Path, published: Path) -> list[TableLoadResult]:
-    """Loads exports into the working copy; the published file changes only when a build passes."""
-    return load_directory(source_dir, ensure_work_copy(published))
+def load(source_dir: Path, published: Path, accept_rejects: bool = False) -> list[TableLoadResult]:
+    """Loads exports into the working copy; the published file changes only when a build passes.
+    With accept_rejects, the rows this load rejects do not stop the next build."""
+    with exclusive(published, "load"):
+        return load_directory(source_dir, ensure_work_copy(published), accept_rejects=accept_rejects)
 
 
 def build_and_publish(
@@ -28,12 +31,14 @@ def build_and_publish(
     full_refresh: bool = False,
     target_path: Path | None = None,
     unit_tests: bool = False,
+    allow_rejects: bool = False,
 ) -> bool:
     """Validates raw data, builds and tests every model, validates the marts, then publishes;
     returns whether it published.
 
-    Any failure raises (QualityError or BuildError) before publishing, so readers of the
-    published file keep the last good warehouse. A build with `select` or `exclude` builds and
+    Any failure raises (RejectsPending, QualityError or BuildError) before publishing, so readers of
+    the published file keep the last good warehouse. Rows rejected by a load stop it until they are
+    accepted (allow_rejects accepts them; saas_metrics.rejects). A build with `select` or `exclude` builds and
     tests only part of the project in the working copy and is never published: the published file
     would otherwise pair new raw data with marts left as they were, and skip the tests of the rest.
 
@@ -41,11 +46,6 @@ def build_and_publish(
     Parquet under spark_dir and built there by Spark; dbt's data tests run on Spark, the marts live
     in Spark's warehouse, and the DuckDB file is left as it was (see README "Scaling out").
     """
-    work = ensure_work_copy(published)
-    if validate:
-        from saas_metrics.quality import validate as run_suite
-
-        run_suite(work, suite="raw", as_of=date.fromisoformat(as_of) if as_of else None)
     options = {
         "as_of": as_of,
         "select": select,
@@ -54,19 +54,27 @@ def build_and_publish(
         "target_path": target_path,
         "unit_tests": unit_tests,
     }
-    if target == "spark":
-        from saas_metrics.spark import BOOKKEEPING_TABLES, export_raw, resolve_spark_dir
+    as_of_date = date.fromisoformat(as_of) if as_of else None
+    with exclusive(published, "build"):
+        work = ensure_work_copy(published)
+        check_rejects(work, accept=allow_rejects)
+        if validate:
+            from saas_metrics.quality import validate as run_suite
 
-        spark_dir = resolve_spark_dir(spark_dir)
-        written = export_raw(work, spark_dir)
-        bookkeeping = [t for t in written if t in BOOKKEEPING_TABLES]
-        spark_vars = {**(dbt_vars or {}), "raw_parquet_bookkeeping_tables": bookkeeping}
-        build(work, dbt_vars=spark_vars, target="spark", spark_dir=spark_dir, **options)
-        return False
-    build(work, dbt_vars=dbt_vars, **options)
-    if select or exclude:
-        return False
-    if validate:
-        run_suite(work, suite="marts", as_of=date.fromisoformat(as_of) if as_of else None)
-    publish(work, published)
-    return True
+            run_suite(work, suite="raw", as_of=as_of_date)
+        if target == "spark":
+            from saas_metrics.spark import BOOKKEEPING_TABLES, export_raw, resolve_spark_dir
+
+            spark_dir = resolve_spark_dir(spark_dir)
+            written = export_raw(work, spark_dir)
+            bookkeeping = [t for t in written if t in BOOKKEEPING_TABLES]
+            spark_vars = {**(dbt_vars or {}), "raw_parquet_bookkeeping_tables": bookkeeping}
+            build(work, dbt_vars=spark_vars, target="spark", spark_dir=spark_dir, **options)
+            return False
+        build(work, dbt_vars=dbt_vars, **options)
+        if select or exclude:
+            return False
+        if validate:
+            run_suite(work, suite="marts", as_of=as_of_date)
+        publish(work, published)
+        return True

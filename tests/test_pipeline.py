@@ -15,9 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from saas_metrics.cli import main
 from saas_metrics.dbt_runner import BuildError
 from saas_metrics.pipeline import build_and_publish, load
-from saas_metrics.warehouse import work_path
+from saas_metrics.rejects import RejectsPending
+from saas_metrics.warehouse import WarehouseBusy, work_path
 from tests.helpers import FIXTURES
 
 AS_OF = "2024-04-30"
@@ -113,6 +115,79 @@ def test_a_build_of_part_of_the_project_is_not_published(published, tmp_path):
         assert con.execute("select count(*) from raw.billing_customers where customer_id = 'cus_later'").fetchone() == (
             1,
         )
+
+
+def test_rejected_rows_stop_the_build_until_someone_accepts_them(published, tmp_path, capsys):
+    """A rejected correction leaves the earlier values in the warehouse: `load` exits 1, and a build
+    after it stops too, naming the rows, instead of publishing marts without the correction."""
+    published = private_copy(published, tmp_path)
+    published_bytes = published.read_bytes()
+    correction = tmp_path / "correction"
+    correction.mkdir()
+    (correction / "billing_subscription_item_history.csv").write_text(
+        "subscription_item_id,subscription_id,price_id,quantity,valid_from,valid_to\n"
+        "si_acme_seats,sub_acme,price_seat_monthly,four,2024-01-01T00:00:00Z,2024-02-10T00:00:00Z\n"
+    )
+    assert main(["load", str(correction), "--database", str(published)]) == 1
+    with pytest.raises(RejectsPending) as stopped:
+        build_and_publish(published, as_of=AS_OF, validate=False)
+    message = str(stopped.value)
+    assert "1 row(s) rejected" in message and "billing_subscription_item_history: 1" in message
+    assert "item_history.csv, row 1: column quantity: cannot parse four as integer" in message, message
+    assert published.read_bytes() == published_bytes
+    capsys.readouterr()
+    assert main(["build", "--database", str(published), "--as-of", AS_OF, "--skip-validation"]) == 1
+    assert "--allow-rejects" in capsys.readouterr().err
+    assert published.read_bytes() == published_bytes
+
+    assert build_and_publish(published, as_of=AS_OF, validate=False, allow_rejects=True) is True
+    assert published.read_bytes() != published_bytes
+    # accepted once, for good; and a load that accepts its own rejects does not stop the next build
+    assert build_and_publish(published, as_of=AS_OF, validate=False) is True
+    (correction / "billing_subscription_item_history.csv").write_text(
+        "subscription_item_id,subscription_id,price_id,quantity,valid_from,valid_to\n"
+        "si_acme_seats,sub_acme,price_seat_monthly,3,2024-01-01T00:00:00Z,not a time\n"
+    )
+    assert main(["load", str(correction), "--database", str(published), "--allow-rejects"]) == 0
+    assert build_and_publish(published, as_of=AS_OF, validate=False) is True
+    with duckdb.connect(str(work_path(published)), read_only=True) as con:
+        assert con.execute("select how from raw._accepted_rejects order by accepted_at").fetchall() == [
+            ("when built",),
+            ("when loaded",),
+        ]
+
+
+def test_no_command_writes_the_warehouse_while_another_works_on_it(published, tmp_path, capsys):
+    """Publishing checkpoints the working copy, closes it and copies it; a load or validate writing in
+    between would publish an unreadable file. Each command that writes holds the warehouse's lock,
+    refuses at once while another holds it, and the lock goes with its holder, even a killed one."""
+    published = private_copy(published, tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from saas_metrics.warehouse import exclusive\n"
+            f"with exclusive(Path({str(published)!r}), 'build'):\n"
+            "    print('held', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseBusy, match=f"build, process {holder.pid}, since"):
+            load(FIXTURES / "revenue_usd", published)
+        with pytest.raises(WarehouseBusy):
+            build_and_publish(published, as_of=AS_OF, validate=False)
+        capsys.readouterr()
+        assert main(["validate", "--database", str(published)]) == 2
+        assert main(["load", str(FIXTURES / "revenue_usd"), "--database", str(published)]) == 2
+        assert "is being worked on by another saas-metrics command" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sum(r.rows_read for r in load(FIXTURES / "revenue_usd", published)) == 41
 
 
 def test_demo_never_replaces_a_warehouse_it_did_not_make(published, tmp_path, capsys):
