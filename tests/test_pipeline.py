@@ -190,6 +190,23 @@ def test_no_command_writes_the_warehouse_while_another_works_on_it(published, tm
     assert sum(r.rows_read for r in load(FIXTURES / "revenue_usd", published)) == 41
 
 
+def test_relations_no_model_builds_are_not_published(published, tmp_path):
+    """A mart renamed or deleted in the project left its table in `marts` with its last numbers,
+    published and exported beside the current ones; a build drops what no model or seed builds."""
+    published = private_copy(published, tmp_path)
+    with duckdb.connect(str(work_path(published))) as con:
+        con.execute("create table marts.fct_mrr_monthly_old as select * from marts.fct_mrr_monthly")
+        con.execute("create view intermediate.int_renamed as select 1 as id")
+        con.execute("create table intermediate._kept as select 1 as id")
+    assert build_and_publish(published, as_of=AS_OF, validate=False) is True
+    with duckdb.connect(str(published), read_only=True) as con:
+        left = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_name in ('fct_mrr_monthly_old', 'int_renamed', '_kept', 'fct_mrr_monthly')"
+        ).fetchall()
+    assert sorted(left) == [("intermediate._kept",), ("marts.fct_mrr_monthly",)]
+
+
 def test_demo_never_replaces_a_warehouse_it_did_not_make(published, tmp_path, capsys):
     """The demo replaces the whole warehouse with a simulated company: pointed at real data (by
     --database or SAAS_METRICS_DATABASE) it stops before simulating anything."""
