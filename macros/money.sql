@@ -21,3 +21,14 @@
 {% macro divide(numerator, denominator) -%}
     (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
 {%- endmacro %}
+
+{#- For data tests: true where a stored ratio column disagrees with numerator / denominator
+    recomputed (`divide`): one of them null and the other not, or apart by more than 1e-9 of the
+    larger of 1 and the ratio. -#}
+{% macro ratio_differs(column, numerator, denominator) -%}
+    (
+        ({{ column }} is null) != ({{ divide(numerator, denominator) }} is null)
+        or abs({{ column }} - {{ divide(numerator, denominator) }})
+        > 1e-9 * greatest(1, abs({{ divide(numerator, denominator) }}))
+    )
+{%- endmacro %}

@@ -1,5 +1,7 @@
--- saas_kpis_monthly repeats fct_mrr_monthly exactly, and its spend and NPS columns equal the
--- marts they summarise.
+-- saas_kpis_monthly repeats every column of fct_mrr_monthly exactly, its spend and NPS columns
+-- equal the marts they summarise, and its CAC, LTV-to-CAC and payback are the ratios metrics.md
+-- defines of the columns beside them.
+{%- set mrr_columns = adapter.get_columns_in_relation(ref('fct_mrr_monthly')) | map(attribute='name') | list %}
 with
 
 kpis as (
@@ -37,17 +39,18 @@ compared as (
     select
         monthly.month,
         kpis.month is null
-        or kpis.ending_mrr != monthly.ending_mrr
-        or kpis.new_mrr != monthly.new_mrr
-        or kpis.churned_mrr != monthly.churned_mrr
-        or kpis.fx_mrr != monthly.fx_mrr
-        or kpis.ending_customers != monthly.ending_customers
-        or kpis.new_customers != monthly.new_customers
-        or kpis.churned_customers != monthly.churned_customers
-        or coalesce(kpis.customer_churn_rate, -1) != coalesce(monthly.customer_churn_rate, -1)
-        or coalesce(kpis.net_revenue_retention_12m, -1) != coalesce(monthly.net_revenue_retention_12m, -1)
+        {%- for column in mrr_columns if column != 'month' %}
+        or kpis.{{ column }} is distinct from monthly.{{ column }}
+        {%- endfor %}
         or abs(kpis.ad_spend - coalesce(cac.spend, 0)) > 0.01
-        or coalesce(kpis.nps, -1000) != coalesce(nps.nps, -1000) as is_different
+        or coalesce(kpis.nps, -1000) != coalesce(nps.nps, -1000)
+        or {{ ratio_differs('kpis.blended_cac', 'kpis.ad_spend + kpis.sales_marketing_expenses', 'kpis.new_customers') }}
+        or {{ ratio_differs('kpis.ltv_to_cac', 'kpis.ltv', 'kpis.blended_cac') }}
+        or {{ ratio_differs(
+            'kpis.cac_payback_months',
+            'kpis.blended_cac',
+            divide('kpis.new_mrr', 'kpis.new_customers') ~ ' * kpis.gross_margin'
+        ) }} as is_different
 
     from monthly
     left join kpis
