@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -122,9 +122,13 @@ CLEAN_RAW = {
     "fx_rates": [
         {"rate_date": "2024-01-01", "currency": "EUR", "usd_per_unit": 1.1},
         {"rate_date": "2024-02-01", "currency": "EUR", "usd_per_unit": 1.08},
+        {"rate_date": "2024-03-01", "currency": "EUR", "usd_per_unit": 1.09},
     ],
     "crm_companies": [{"company_id": "co_1", "domain": "acme.test", "created_at": "2023-12-01"}],
-    "crm_contacts": [{"contact_id": "ct_1", "company_id": "co_1", "created_at": "2023-12-01"}],
+    "crm_contacts": [
+        {"contact_id": "ct_1", "company_id": "co_1", "created_at": "2023-12-01"},
+        {"contact_id": "ct_2", "company_id": "co_1", "created_at": "2024-03-15"},
+    ],
     "crm_lifecycle_stage_history": [
         {"contact_id": "ct_1", "lifecycle_stage": "lead", "entered_at": "2023-12-01"},
         {"contact_id": "ct_1", "lifecycle_stage": "MQL", "entered_at": "2023-12-05"},
@@ -143,10 +147,18 @@ CLEAN_RAW = {
         {"response_id": "nps_1", "score": 10, "responded_at": "2024-02-01"},
         {"response_id": "nps_2", "score": 0, "responded_at": "2024-02-02"},
     ],
-    "web_sessions": [{"session_id": "ws_1", "anonymous_id": "anon_1", "started_at": "2023-11-30", "pageviews": 3}],
-    "product_usage_daily": [{"customer_id": "cus_1", "usage_date": "2024-01-05", "active_users": 3}],
+    # the daily exports' latest records lie within 31 days of AS_OF (fresh)
+    "web_sessions": [
+        {"session_id": "ws_1", "anonymous_id": "anon_1", "started_at": "2023-11-30", "pageviews": 3},
+        {"session_id": "ws_2", "anonymous_id": "anon_2", "started_at": "2024-03-20", "pageviews": 1},
+    ],
+    "product_usage_daily": [
+        {"customer_id": "cus_1", "usage_date": "2024-01-05", "active_users": 3},
+        {"customer_id": "cus_1", "usage_date": "2024-03-20", "active_users": 2},
+    ],
     "marketing_ad_spend": [
-        {"spend_date": "2024-01-05", "platform": "google_ads", "campaign_id": "cmp_1", "currency": "USD", "spend": 0.0}
+        {"spend_date": "2024-01-05", "platform": "google_ads", "campaign_id": "cmp_1", "currency": "USD", "spend": 0.0},
+        {"spend_date": "2024-03-20", "platform": "google_ads", "campaign_id": "cmp_1", "currency": "USD", "spend": 0.0},
     ],
     "operating_expenses": [
         {
@@ -583,6 +595,15 @@ WARNING_CASES = [
     ("raw.crm_deals", "currency", "expect_column_values_to_be_in_set", "currency=ABC"),
     ("raw.billing_refunds", "amount", "expect_column_values_to_be_between", "refund_id=ref_zero"),
     ("raw.billing_invoices", "created_at", "expect_column_values_to_be_between", "days_before_as_of=305"),
+    # every daily export's latest record is months before that as_of too: 2024-03-15 for contacts
+    # (291 days before 2024-12-31), 2024-03-01 for FX (305), 2024-03-20 for the others (286)
+    (
+        "raw.crm_contacts, raw.fx_rates, raw.marketing_ad_spend, raw.product_usage_daily, raw.web_sessions",
+        "raw.crm_contacts.created_at, raw.fx_rates.rate_date, raw.marketing_ad_spend.spend_date, "
+        "raw.product_usage_daily.usage_date, raw.web_sessions.started_at",
+        "expect_column_values_to_be_between",
+        "days_before_as_of=291",
+    ),
     ("marts.fct_mrr_monthly", "customer_churn_rate", "expect_column_values_to_be_between", "customer_churn_rate=1.5"),
     ("marts.fct_mrr_monthly", "gross_mrr_churn_rate", "expect_column_values_to_be_between", "gross_mrr_churn_rate=1.2"),
 ]
@@ -627,6 +648,43 @@ def test_warning_is_reported(warned, table, column, expectation, shown):
 def test_only_expected_warnings(warned):
     _, report, _ = warned
     assert {(r.table, r.column, r.expectation_type) for r in report.warnings} == {c[:3] for c in WARNING_CASES}
+
+
+def test_a_daily_export_that_stopped_arriving_is_a_warning(tmp_path):
+    """as_of follows billing, so a web-analytics export that stopped in November leaves the funnel
+    and attribution of the months since short without an error: the raw suite warns, naming it."""
+
+    def stop_sessions(con):
+        con.execute("delete from raw.web_sessions where started_at > '2023-12-31'")
+
+    database = new_warehouse(tmp_path, make_raw, make_marts, stop_sessions)
+    report = validate(database, suite="raw", as_of=AS_OF, docs_dir=tmp_path / "docs")
+    assert report.success
+    (warning,) = report.warnings
+    assert (warning.table, warning.column) == ("raw.web_sessions", "started_at")
+    # the latest session starts 2023-11-30: 122 days before 2024-03-31 (2024 is a leap year)
+    assert "days_before_as_of=122" in warning.line(), warning.line()
+
+
+def test_as_of_taken_from_old_data_is_a_warning(tmp_path, monkeypatch):
+    """Without --as-of, as_of is the latest billing record, which the raw suite's freshness checks
+    compare with themselves: billing exports that stopped months ago would pass as current. as_of
+    taken from the data is compared with today (UTC)."""
+    import saas_metrics.quality.runner as runner
+
+    database = new_warehouse(tmp_path, make_raw, make_marts)
+    monkeypatch.setattr(runner, "_now", lambda: datetime(2024, 6, 30, 12, 0))
+    report = validate(database, suite="raw", docs_dir=tmp_path / "docs")
+    assert report.as_of == date(2024, 3, 1)
+    (warning,) = report.warnings
+    assert warning.table == "raw.billing_*"
+    # the latest billing record, invoice inv_2, is of 2024-03-01: 121 days before 2024-06-30
+    assert "days_before_today=121" in warning.line(), warning.line()
+    # a month later than the data is current enough, and an as_of given is never compared with today
+    monkeypatch.setattr(runner, "_now", lambda: datetime(2024, 3, 20, 12, 0))
+    assert validate(database, suite="raw", docs_dir=tmp_path / "docs").warnings == []
+    monkeypatch.setattr(runner, "_now", lambda: datetime(2024, 6, 30, 12, 0))
+    assert validate(database, suite="raw", as_of=date(2024, 3, 1), docs_dir=tmp_path / "docs").warnings == []
 
 
 # --------------------------------------------------------------------------- row counts, skips

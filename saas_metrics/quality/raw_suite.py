@@ -27,6 +27,18 @@ BILLING_RECORD_COLUMNS = (
     ("billing_subscription_item_history", "valid_from"),
     ("billing_invoices", "created_at"),
 )
+# The exports that arrive every day whatever happens in billing. One whose latest record lies more
+# than FRESHNESS_MAX_DAYS before as_of has stopped arriving, while as_of (by default the latest
+# billing record) goes on: the recent months built on it (FX conversion, funnel, attribution,
+# usage, ad spend) are short without an error. Sparse or monthly tables (refunds, NPS, tickets,
+# operating expenses, closed each month after it ends) are not among them.
+FEED_RECORD_COLUMNS = (
+    ("fx_rates", "rate_date"),
+    ("crm_contacts", "created_at"),
+    ("web_sessions", "started_at"),
+    ("product_usage_daily", "usage_date"),
+    ("marketing_ad_spend", "spend_date"),
+)
 
 
 @dataclass(frozen=True)
@@ -175,8 +187,11 @@ class _Builder:
         return found is not None and all(c in found for c in columns)
 
 
-def build_raw_frames(catalog: Catalog, as_of: date) -> tuple[list[Frame], list[tuple[Check, str]]]:
-    """The frames of the raw suite and the checks that cannot run (with the reason)."""
+def build_raw_frames(
+    catalog: Catalog, as_of: date, today: date | None = None
+) -> tuple[list[Frame], list[tuple[Check, str]]]:
+    """The frames of the raw suite and the checks that cannot run (with the reason). With today (as_of
+    was not given but taken from the data), as_of itself is checked against it."""
     tables = load_contract()
     b = _Builder(catalog)
     frames: list[Frame] = [_columns_frame(b, tables)]
@@ -192,11 +207,15 @@ def build_raw_frames(catalog: Catalog, as_of: date) -> tuple[list[Frame], list[t
             frames.append(_fk_frame(fk, tables[fk.child], check))
         else:
             skipped.append((check, f"raw.{fk.child}.{fk.column} or raw.{fk.parent}.{fk.parent_column} is missing"))
-    freshness = _freshness_frame(b, as_of)
-    if isinstance(freshness, Frame):
-        frames.append(freshness)
-    else:
-        skipped.append(freshness)
+    for freshness in (
+        _freshness_frame(b, as_of),
+        _feeds_freshness_frame(b, as_of),
+        *([_as_of_age_frame(b, as_of, today)] if today else []),
+    ):
+        if isinstance(freshness, Frame):
+            frames.append(freshness)
+        else:
+            skipped.append(freshness)
     return frames, skipped
 
 
@@ -405,13 +424,53 @@ def _fk_frame(fk: ForeignKey, child: Table, check: Check) -> Frame:
 
 def _freshness_frame(b: _Builder, as_of: date) -> Frame | tuple[Check, str]:
     """One row: the latest billing record, where it is, and how many days before as_of it lies."""
-    check = b.check(
+    return _latest_records_frame(
+        b,
+        "raw.billing_freshness",
         "raw.billing_*",
+        BILLING_RECORD_COLUMNS,
+        as_of,
+        "the latest billing record (subscription created_at, item valid_from, invoice created_at) "
+        f"is at most {FRESHNESS_MAX_DAYS} days before as_of",
+        "no billing table with a record date exists",
+        latest_only=True,
+    )
+
+
+def _feeds_freshness_frame(b: _Builder, as_of: date) -> Frame | tuple[Check, str]:
+    """One row per daily export: its latest record and how many days before as_of it lies (an empty
+    table's is null, which passes: the project builds on partial data)."""
+    return _latest_records_frame(
+        b,
+        "raw.feed_freshness",
+        "raw.*",
+        FEED_RECORD_COLUMNS,
+        as_of,
+        "the latest record of each daily export (FX rates, contacts, web sessions, product usage, ad spend) "
+        f"is at most {FRESHNESS_MAX_DAYS} days before as_of: an older one has stopped arriving",
+        "none of the daily exports exists",
+        latest_only=False,
+    )
+
+
+def _latest_records_frame(
+    b: _Builder,
+    name: str,
+    table: str,
+    columns: tuple[tuple[str, str], ...],
+    as_of: date,
+    description: str,
+    missing: str,
+    latest_only: bool,
+) -> Frame | tuple[Check, str]:
+    """The latest value of each (table, column) that exists and its days before as_of, checked to be at
+    most FRESHNESS_MAX_DAYS (warning): one row per table, or only the latest of them."""
+    check = b.check(
+        table,
         None,
         WARNING,
         gxe.ExpectColumnValuesToBeBetween,
-        f"the latest billing record (subscription created_at, item valid_from, invoice created_at) "
-        f"is at most {FRESHNESS_MAX_DAYS} days before as_of",
+        description,
         column="days_before_as_of",
         max_value=FRESHNESS_MAX_DAYS,
     )
@@ -419,19 +478,37 @@ def _freshness_frame(b: _Builder, as_of: date) -> Frame | tuple[Check, str]:
     check.table_from_examples = "table_name"
     check.column_from_examples = "column_name"
     parts = [
-        f"select {qstr('raw.' + t)} as table_name, {qstr(c)} as column_name, max({qident(c)}) as latest_at "
-        f"from raw.{qident(t)}"
-        for t, c in BILLING_RECORD_COLUMNS
+        f"select {qstr('raw.' + t)} as table_name, {qstr(c)} as column_name, "
+        f"max({qident(c)})::timestamp as latest_at from raw.{qident(t)}"
+        for t, c in columns
         if b.has(t, c)
     ]
     if not parts:
-        return check, "no billing table with a record date exists"
+        return check, missing
+    order = "order by latest_at desc nulls last, table_name limit 1" if latest_only else "order by table_name"
     query = f"""
         with latest as ({" union all ".join(parts)})
         select table_name, column_name, latest_at, ?::date as as_of,
                date_diff('day', latest_at::date, ?::date) as days_before_as_of
         from latest
-        order by latest_at desc nulls last, table_name
-        limit 1
+        {order}
     """
-    return Frame("raw.billing_freshness", query, [check], parameters=[as_of, as_of])
+    return Frame(name, query, [check], parameters=[as_of, as_of])
+
+
+def _as_of_age_frame(b: _Builder, as_of: date, today: date) -> Frame:
+    """One row: as_of taken from the data, and how many days before today (UTC) it lies."""
+    check = b.check(
+        "raw.billing_*",
+        None,
+        WARNING,
+        gxe.ExpectColumnValuesToBeBetween,
+        f"as_of, the latest billing record when --as-of is not given, is at most {FRESHNESS_MAX_DAYS} days "
+        "before today (UTC): an older one means the billing exports have stopped arriving, and every number "
+        "is as of that day",
+        column="days_before_today",
+        max_value=FRESHNESS_MAX_DAYS,
+    )
+    check.example_columns = ("as_of", "today", "days_before_today")
+    query = "select ?::date as as_of, ?::date as today, date_diff('day', ?::date, ?::date) as days_before_today"
+    return Frame("raw.as_of_age", query, [check], parameters=[as_of, today, as_of, today])
