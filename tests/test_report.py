@@ -176,10 +176,18 @@ def test_every_chart_titled_with_labelled_axes(report: Path):
 def test_numbers_formatted(report: Path):
     html = report.read_text(encoding="utf-8")
     # April 2024: MRR 3,400 (alpha 1,000 + gamma EUR 2,000 at 1.20), two customers, one of three churned
-    assert ">$3.4K<" in html and ">$40.8K<" in html
+    assert ">$3,400<" in html and ">$40.8K<" in html
     assert ">33.3%<" in html
     assert fmt.money(1_234_567) == "$1.2M"
-    assert fmt.money(-1500) == "-$1.5K"
+    # below $10K in whole dollars: ARPAs of $1,027 and $1,049 must not both read $1K
+    assert [fmt.money(v) for v in (1_027.4, 1_049, -1500, 9_999.4, 9_999.6, 10_049)] == [
+        "$1,027",
+        "$1,049",
+        "-$1,500",
+        "$9,999",
+        "$10K",
+        "$10K",
+    ]
     assert fmt.money(850) == "$850"
     assert fmt.money(999_960) == "$1M"
     assert fmt.percent(0.034) == "3.4%"
@@ -461,9 +469,9 @@ def test_headline_flows_come_from_the_last_whole_month_when_as_of_is_inside_a_mo
         mid_month = headline_tiles(marts, AsOf(dt.date(2025, 12, 15), dt.date(2025, 12, 1), "reporting window"))
         month_end = headline_tiles(marts, AsOf(dt.date(2025, 12, 31), dt.date(2025, 12, 1), "reporting window"))
     nov, dec = fmt.month_label(dt.date(2025, 11, 1)), fmt.month_label(dt.date(2025, 12, 1))
-    assert f"MRR, {dec}" in mid_month and "$1.1K" in mid_month
+    assert f"MRR, {dec}" in mid_month and "$1,100" in mid_month
     assert f"Logo churn, {nov}" in mid_month and "2%" in mid_month
-    assert f"Blended CAC, {nov}" in mid_month and "$7.8K" in mid_month
+    assert f"Blended CAC, {nov}" in mid_month and "$7,800" in mid_month
     assert f"CAC payback, {nov}" in mid_month and f"NPS, {nov}" in mid_month
     assert dec not in mid_month.replace(f"MRR, {dec}", "")
     assert f"Logo churn, {dec}" in month_end and "$15.4K" in month_end

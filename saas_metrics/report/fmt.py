@@ -46,13 +46,21 @@ def _compact(magnitude: float, digits: int = 1) -> str:
     return _trim(f"{magnitude / threshold:.{digits}f}") + suffix
 
 
+# Below this, money is written in whole dollars: in thousands with one decimal, an ARPA of $1,027 and
+# one of $1,049 would both read $1K.
+MONEY_COMPACT_FROM = 10_000
+
+
 def money(value, digits: int = 1) -> str:
-    """$1.2M, $12.3K, $850, $8.50, -$1.2K; n/a for a missing value."""
+    """$1.2M, $12.3K, $1,027, $850, $8.50, -$1,500; n/a for a missing value."""
     number = as_float(value)
     if number is None:
         return MISSING
     sign = "-" if number < 0 and round(abs(number), 2) > 0 else ""
-    return f"{sign}${_compact(abs(number), digits)}"
+    magnitude = abs(number)
+    if 1_000 <= round(magnitude) < MONEY_COMPACT_FROM:
+        return f"{sign}${magnitude:,.0f}"
+    return f"{sign}${_compact(magnitude, digits)}"
 
 
 def money_exact(value) -> str:
