@@ -140,10 +140,30 @@ def test_rejected_rows_stop_the_build_until_someone_accepts_them(published, tmp_
     assert "--allow-rejects" in capsys.readouterr().err
     assert published.read_bytes() == published_bytes
 
-    assert build_and_publish(published, as_of=AS_OF, validate=False, allow_rejects=True) is True
-    assert published.read_bytes() != published_bytes
-    # accepted once, for good; and a load that accepts its own rejects does not stop the next build
+    # the corrected row, delivered again with the same key (timestamps written another way), replaces it
+    (correction / "billing_subscription_item_history.csv").write_text(
+        "subscription_item_id,subscription_id,price_id,quantity,valid_from,valid_to\n"
+        "si_acme_seats,sub_acme,price_seat_monthly,4,2024-01-01 00:00:00,2024-02-10T00:00:00Z\n"
+    )
+    assert main(["load", str(correction), "--database", str(published)]) == 0
     assert build_and_publish(published, as_of=AS_OF, validate=False) is True
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select quantity from raw.billing_subscription_item_history "
+            "where subscription_item_id = 'si_acme_seats' and valid_from = '2024-01-01'"
+        ).fetchall() == [(4,)]
+
+    # a rejected row whose key cannot be read is never replaced: it needs accepting, once, for good
+    (correction / "billing_subscription_item_history.csv").write_text(
+        "subscription_item_id,subscription_id,price_id,quantity,valid_from,valid_to\n"
+        "si_acme_seats,sub_acme,price_seat_monthly,4,yesterday,\n"
+    )
+    assert main(["load", str(correction), "--database", str(published)]) == 1
+    with pytest.raises(RejectsPending, match="1 row"):
+        build_and_publish(published, as_of=AS_OF, validate=False)
+    assert build_and_publish(published, as_of=AS_OF, validate=False, allow_rejects=True) is True
+    assert build_and_publish(published, as_of=AS_OF, validate=False) is True
+    # a load that accepts its own rejects does not stop the next build
     (correction / "billing_subscription_item_history.csv").write_text(
         "subscription_item_id,subscription_id,price_id,quantity,valid_from,valid_to\n"
         "si_acme_seats,sub_acme,price_seat_monthly,3,2024-01-01T00:00:00Z,not a time\n"
