@@ -228,8 +228,8 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--allow-rejects",
         action="store_true",
-        help="accept the rows earlier loads rejected (see raw._rejects) and publish without them; "
-        "without it a build stops while any are not accepted",
+        help="accept the rows earlier loads rejected (see raw._rejects) and publish without them; without it a "
+        "build stops while any is pending (neither accepted nor replaced by a later load of its primary key)",
     )
     build_cmd.add_argument(
         "--unit-tests",
