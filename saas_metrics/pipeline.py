@@ -61,7 +61,7 @@ def build_and_publish(
         if validate:
             from saas_metrics.quality import validate as run_suite
 
-            run_suite(work, suite="raw", as_of=as_of_date)
+            _show(run_suite(work, suite="raw", as_of=as_of_date))
         if target == "spark":
             from saas_metrics.spark import BOOKKEEPING_TABLES, export_raw, resolve_spark_dir
 
@@ -75,6 +75,12 @@ def build_and_publish(
         if select or exclude:
             return False
         if validate:
-            run_suite(work, suite="marts", as_of=as_of_date)
+            _show(run_suite(work, suite="marts", as_of=as_of_date))
         publish(work, published)
         return True
+
+
+def _show(report) -> None:
+    """Prints a quality suite's counts and every warning: warnings never stop a build, so the build's
+    output is where they are seen (and in the audit tables)."""
+    print(report.summary(), flush=True)

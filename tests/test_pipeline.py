@@ -210,6 +210,18 @@ def test_no_command_writes_the_warehouse_while_another_works_on_it(published, tm
     assert sum(r.rows_read for r in load(FIXTURES / "revenue_usd", published)) == 41
 
 
+def test_a_build_prints_the_quality_warnings(published, tmp_path, capsys):
+    """Warnings never stop a build, so its output must show them: the fixture's billing ends in April
+    2024, and without --as-of that is as_of, long before today."""
+    published = private_copy(published, tmp_path)
+    assert main(["build", "--database", str(published)]) == 0
+    out = capsys.readouterr().out
+    assert "quality suite raw passed" in out and "quality suite marts passed" in out
+    assert "warning: [raw] raw.billing_*: expect_column_values_to_be_between (as_of, the latest billing record" in out
+    # the latest billing record is an item change of 2024-05-15
+    assert "as_of=2024-05-15" in out, out
+
+
 def test_relations_no_model_builds_are_not_published(published, tmp_path):
     """A mart renamed or deleted in the project left its table in `marts` with its last numbers,
     published and exported beside the current ones; a build drops what no model or seed builds."""
