@@ -13,7 +13,7 @@ from saas_metrics.loader import LoadError, load_directory
 from saas_metrics.pipeline import build_and_publish
 from saas_metrics.quality import QualityError
 from saas_metrics.rejects import RejectsPending
-from saas_metrics.warehouse import WarehouseBusy, exclusive, work_path
+from saas_metrics.warehouse import WarehouseBusy, exclusive, has_table, work_path
 
 DEMO_MARKER = "raw._demo"
 
@@ -22,10 +22,7 @@ def made_by_demo(database: Path) -> bool:
     """Whether a warehouse file was made by the demo (it carries DEMO_MARKER), so that the demo may
     replace it."""
     with duckdb.connect(str(database), read_only=True) as con:
-        (found,) = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = '_demo'"
-        ).fetchone()
-    return found > 0
+        return has_table(con, DEMO_MARKER)
 
 
 def run_demo(database: Path, data_dir: Path, customers: int, months: int, seed: int) -> int:

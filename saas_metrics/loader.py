@@ -481,6 +481,12 @@ def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     con.execute("drop table _duplicate_keys")
 
 
+def create_accepted_rejects_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"create table if not exists {ACCEPTED_REJECTS_TABLE} (load_id VARCHAR, accepted_at TIMESTAMP, how VARCHAR)"
+    )
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) -> None:
     con.execute("create schema if not exists raw")
     for table in tables.values():
@@ -498,9 +504,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) 
         "table_name VARCHAR, files VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
         "rows_rejected BIGINT, rows_changed BIGINT)"
     )
-    con.execute(
-        f"create table if not exists {ACCEPTED_REJECTS_TABLE} (load_id VARCHAR, accepted_at TIMESTAMP, how VARCHAR)"
-    )
+    create_accepted_rejects_table(con)
     con.execute(
         f"create table if not exists {REPLACED_TABLE} (load_id VARCHAR, loaded_at TIMESTAMP, "
         "table_name VARCHAR, row_values VARCHAR)"

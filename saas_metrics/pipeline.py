@@ -37,10 +37,11 @@ def build_and_publish(
     returns whether it published.
 
     Any failure raises (RejectsPending, QualityError or BuildError) before publishing, so readers of
-    the published file keep the last good warehouse. Rows rejected by a load stop it until they are
-    accepted (allow_rejects accepts them; saas_metrics.rejects). A build with `select` or `exclude` builds and
-    tests only part of the project in the working copy and is never published: the published file
-    would otherwise pair new raw data with marts left as they were, and skip the tests of the rest.
+    the published file keep the last good warehouse. Rows rejected by a load stop it while they are
+    pending (allow_rejects accepts them; saas_metrics.rejects). A build with `select` or `exclude`
+    builds and tests only part of the project in the working copy and is never published: the
+    published file would otherwise pair new raw data with marts left as they were, and skip the
+    tests of the rest.
 
     With target "spark" the raw tables landed in the DuckDB working copy are validated, written to
     Parquet under spark_dir and built there by Spark; dbt's data tests run on Spark, the marts live

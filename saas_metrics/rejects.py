@@ -15,21 +15,14 @@ from pathlib import Path
 import duckdb
 
 from saas_metrics.contract import Column, load_contract
-from saas_metrics.loader import ACCEPTED_REJECTS_TABLE, REJECTS_TABLE, qident, qstr
+from saas_metrics.loader import ACCEPTED_REJECTS_TABLE, REJECTS_TABLE, create_accepted_rejects_table, qident, qstr
+from saas_metrics.warehouse import has_table
 
 EXAMPLES = 5
 
 
 class RejectsPending(Exception):
     """Rows rejected by a load that nobody accepted: the build would publish marts without them."""
-
-
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    (found,) = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchone()
-    return found > 0
 
 
 def _delivered_key(column: Column) -> str:
@@ -48,13 +41,13 @@ def _delivered_key(column: Column) -> str:
 
 def _pending(con: duckdb.DuckDBPyConnection) -> str:
     """The rejects of loads not accepted whose primary key no later load delivered, as a query."""
-    accepted = f"anti join {ACCEPTED_REJECTS_TABLE} using (load_id)" if _has(con, ACCEPTED_REJECTS_TABLE) else ""
+    accepted = f"anti join {ACCEPTED_REJECTS_TABLE} using (load_id)" if has_table(con, ACCEPTED_REJECTS_TABLE) else ""
     query = f"select rejected.* from {REJECTS_TABLE} as rejected {accepted}"
     # only the tables with rejects not accepted are searched for later deliveries of their keys
     rejected_tables = {name for (name,) in con.execute(f"select distinct table_name from ({query})").fetchall()}
     replaced = []
     for table in load_contract().values():
-        if table.name not in rejected_tables or not _has(con, f"raw.{table.name}"):
+        if table.name not in rejected_tables or not has_table(con, f"raw.{table.name}"):
             continue
         columns = {c.name: c for c in table.columns}
         same_key = " and ".join(f"stored.{qident(k)} = {_delivered_key(columns[k])}" for k in table.primary_key)
@@ -75,17 +68,14 @@ def check_rejects(work: Path, accept: bool = False) -> int:
         return 0
     with duckdb.connect(str(work)) as con:
         con.execute("set TimeZone = 'UTC'")  # delivered timestamps without an offset are UTC, as loaded
-        if not _has(con, REJECTS_TABLE):
+        if not has_table(con, REJECTS_TABLE):
             return 0
         pending = _pending(con)
         (rows,) = con.execute(f"select count(*) from ({pending})").fetchone()
         if rows == 0:
             return 0
         if accept:
-            con.execute(
-                f"create table if not exists {ACCEPTED_REJECTS_TABLE} "
-                "(load_id VARCHAR, accepted_at TIMESTAMP, how VARCHAR)"
-            )
+            create_accepted_rejects_table(con)
             con.execute(
                 f"insert into {ACCEPTED_REJECTS_TABLE} "
                 "select distinct load_id, current_timestamp at time zone 'UTC', 'when built' "

@@ -89,6 +89,15 @@ def ensure_work_copy(published: Path) -> Path:
     return work
 
 
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.name` is a table of the connected database."""
+    schema, name = table.split(".")
+    (found,) = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+    ).fetchone()
+    return found > 0
+
+
 def checkpoint(database: Path) -> None:
     """Folds the write-ahead log into the file, so the file alone holds every committed change."""
     with duckdb.connect(str(database)) as con:
