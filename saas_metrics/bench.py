@@ -5,7 +5,8 @@ child process with the peak resident memory of the whole process tree sampled fr
 - load: `saas-metrics load` of every table;
 - lower bound: DuckDB reading every raw table once (a full scan with an aggregate over every column);
 - build: one `dbt build` (seeds, models, data tests; unit tests are left out as in production), with
-  the models' and the tests' execution times and the slowest models from dbt's run_results.json;
+  the models' and the tests' execution times and the slowest models and tests from dbt's
+  run_results.json (the full build's kept beside it as run_results.full.json);
 - daily run: the last day of the simulated data is held back from the first load; it is then loaded
   on its own and the same `dbt build` runs again (the incremental models rebuild changed months).
 It prints the ratios build / lower bound, daily run / full build and build-time growth between sizes,
@@ -52,11 +53,13 @@ class SizeResult:
     model_seconds: float = 0.0
     test_seconds: float = 0.0
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
+    slowest_tests: list[tuple[str, float]] = field(default_factory=list)
     daily_load: Step | None = None
     daily_build: Step | None = None
     daily_model_seconds: float = 0.0
     daily_test_seconds: float = 0.0
     slowest_daily_models: list[tuple[str, float]] = field(default_factory=list)
+    slowest_daily_tests: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def steps(self) -> list[Step]:
@@ -217,16 +220,24 @@ def split_last_day(data: Path, out: Path) -> tuple[Path, Path]:
     return initial, daily
 
 
-def _node_times(target: Path) -> tuple[float, float, list[tuple[str, float]]]:
-    """(model seconds, test seconds, slowest ten models) of the last dbt run, from run_results.json."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
+def _node_times(
+    run_results: Path,
+) -> tuple[float, float, list[tuple[str, float]], list[tuple[str, float]]]:
+    """(model seconds, test seconds, slowest ten models, slowest ten tests) of a dbt run, from its
+    run_results.json."""
+    results = json.loads(run_results.read_text())["results"]
     by_kind: dict[str, list[tuple[str, float]]] = {}
     for r in results:
-        kind, *_, name = r["unique_id"].split(".")
+        # kind.package.name, and for a generic test a hash of its arguments after the name
+        kind, _, name, *_ = r["unique_id"].split(".")
         by_kind.setdefault(kind, []).append((name, r["execution_time"]))
-    models = sorted(by_kind.get("model", []), key=lambda item: -item[1])
-    slowest = [(name, round(seconds, 2)) for name, seconds in models[:10]]
-    return sum(t for _, t in models), sum(t for _, t in by_kind.get("test", [])), slowest
+
+    def slowest(kind: str) -> list[tuple[str, float]]:
+        nodes = sorted(by_kind.get(kind, []), key=lambda item: -item[1])
+        return [(name, round(seconds, 2)) for name, seconds in nodes[:10]]
+
+    models, tests = by_kind.get("model", []), by_kind.get("test", [])
+    return sum(t for _, t in models), sum(t for _, t in tests), slowest("model"), slowest("test")
 
 
 def _load(data: Path, database: Path) -> Step:
@@ -290,11 +301,20 @@ def run_size(customers: int, months: int, workdir: Path, seed: int, reuse_load: 
     (target / "partial_parse.msgpack").unlink(missing_ok=True)
     print("  full build", flush=True)
     result.build = measure(build, env=env)
-    result.model_seconds, result.test_seconds, result.slowest_models = _node_times(target)
+    # kept: the daily run's dbt build writes its own run_results.json over the full build's
+    shutil.copyfile(target / "run_results.json", target / "run_results.full.json")
+    result.model_seconds, result.test_seconds, result.slowest_models, result.slowest_tests = _node_times(
+        target / "run_results.full.json"
+    )
     print("  daily run", flush=True)
     result.daily_load = _load(daily, database)
     result.daily_build = measure(build, env=env)
-    result.daily_model_seconds, result.daily_test_seconds, result.slowest_daily_models = _node_times(target)
+    (
+        result.daily_model_seconds,
+        result.daily_test_seconds,
+        result.slowest_daily_models,
+        result.slowest_daily_tests,
+    ) = _node_times(target / "run_results.json")
     return result
 
 
@@ -335,9 +355,14 @@ def report(results: list[SizeResult]) -> list[str]:
                 f"{r.daily_share:.1%} of the full build; models alone "
                 f"{r.daily_model_seconds / r.model_seconds:.1%} of the full build's models"
             )
-        lines.append("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_models))
-        if r.slowest_daily_models:
-            lines.append("  slowest in the daily run: " + ", ".join(f"{n} {s}s" for n, s in r.slowest_daily_models))
+        for label, nodes in (
+            ("slowest models", r.slowest_models),
+            ("slowest tests", r.slowest_tests),
+            ("slowest in the daily run", r.slowest_daily_models),
+            ("slowest tests in the daily run", r.slowest_daily_tests),
+        ):
+            if nodes:
+                lines.append(f"  {label}: " + ", ".join(f"{n} {s}s" for n, s in nodes))
     ordered = sorted((r for r in results if r.build), key=lambda r: r.customers)
     for small, large in zip(ordered, ordered[1:], strict=False):
         growth = build_growth(small, large)
@@ -463,9 +488,11 @@ def _median_of(runs: list[SizeResult]) -> SizeResult:
         model_seconds=statistics.median(r.model_seconds for r in runs),
         test_seconds=statistics.median(r.test_seconds for r in runs),
         slowest_models=median_run("build").slowest_models,
+        slowest_tests=median_run("build").slowest_tests,
         daily_load=median_step("daily_load"),
         daily_build=median_step("daily_build"),
         daily_model_seconds=statistics.median(r.daily_model_seconds for r in runs),
         daily_test_seconds=statistics.median(r.daily_test_seconds for r in runs),
         slowest_daily_models=median_run("daily_build").slowest_daily_models,
+        slowest_daily_tests=median_run("daily_build").slowest_daily_tests,
     )

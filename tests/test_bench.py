@@ -4,7 +4,9 @@ timed here; every expected figure is worked out by hand in the comments."""
 
 from __future__ import annotations
 
-from saas_metrics.bench import Goal, SizeResult, Step, _median_of, goal_lines, report
+import json
+
+from saas_metrics.bench import Goal, SizeResult, Step, _median_of, _node_times, goal_lines, report
 
 
 def size(customers: int, lower: float, build: float, peak: float, daily: float, slowest: str = "m") -> SizeResult:
@@ -18,11 +20,13 @@ def size(customers: int, lower: float, build: float, peak: float, daily: float, 
         model_seconds=build,
         test_seconds=build / 2,
         slowest_models=[(slowest, 1.0)],
+        slowest_tests=[(slowest + "_test", 0.25)],
         daily_load=Step(seconds=5.0, peak_rss_mib=200.0),
         daily_build=Step(seconds=daily, peak_rss_mib=peak / 2),
         daily_model_seconds=daily,
         daily_test_seconds=daily / 4,
         slowest_daily_models=[(slowest + "_daily", 0.5)],
+        slowest_daily_tests=[(slowest + "_daily_test", 0.125)],
     )
 
 
@@ -96,9 +100,11 @@ def test_repeated_runs_give_median_times_highest_peak_and_the_median_runs_slowes
     assert combined.lower_bound.seconds == 2.0
     assert combined.model_seconds == 2.0 and combined.test_seconds == 1.0
     assert combined.slowest_models == [("third", 1.0)]
+    assert combined.slowest_tests == [("third_test", 0.25)]
     # daily builds 7, 9, 8: median 8 (the third run again); daily peaks are half the build's: 15
     assert combined.daily_build == Step(seconds=8.0, peak_rss_mib=15.0)
     assert combined.slowest_daily_models == [("third_daily", 0.5)]
+    assert combined.slowest_daily_tests == [("third_daily_test", 0.125)]
 
 
 def test_an_even_number_of_runs_averages_the_middle_two_times_and_lists_the_lower_ones_models():
@@ -111,3 +117,37 @@ def test_an_even_number_of_runs_averages_the_middle_two_times_and_lists_the_lowe
     assert combined.build == Step(seconds=2.5, peak_rss_mib=40.0)
     assert combined.slowest_models == [("run2", 1.0)]
     assert combined.slowest_daily_models == [("run2_daily", 0.5)]
+
+
+def test_node_times_sum_models_and_tests_and_name_the_slowest_of_each(tmp_path):
+    def node(unique_id: str, seconds: float) -> dict:
+        return {"unique_id": unique_id, "execution_time": seconds}
+
+    results = [node("seed.saas_metrics.currency_exponents", 9.0)]
+    # twelve models taking 1 to 12 s: 78 s in all; the slowest ten are 12 down to 3
+    results += [node(f"model.saas_metrics.m{i}", float(i)) for i in range(1, 13)]
+    results += [
+        # a generic test's id ends in a hash of its arguments, which is not part of its name
+        node("test.saas_metrics.source_unique_raw_web_sessions_session_id.35913a5d55", 14.5),
+        node("test.saas_metrics.assert_customer_mrr_roll_forward", 7.0),
+        node("test.saas_metrics.not_null_fct_touchpoints_touchpoint_id.0a1b2c3d4e", 0.5),
+        node("unit_test.saas_metrics.fct_mrr_monthly.mrr_roll_forward", 3.0),
+    ]
+    path = tmp_path / "run_results.json"
+    path.write_text(json.dumps({"results": results}))
+    models, tests, slowest_models, slowest_tests = _node_times(path)
+    assert models == 78.0
+    # 14.5 + 7 + 0.5; the seed and the unit test are neither
+    assert tests == 22.0
+    assert slowest_models == [(f"m{i}", float(i)) for i in range(12, 2, -1)]
+    assert slowest_tests == [
+        ("source_unique_raw_web_sessions_session_id", 14.5),
+        ("assert_customer_mrr_roll_forward", 7.0),
+        ("not_null_fct_touchpoints_touchpoint_id", 0.5),
+    ]
+
+
+def test_the_report_names_the_slowest_tests_of_both_builds():
+    text = "\n".join(report([size(100_000, lower=1.0, build=40.0, peak=2_000.0, daily=20.0, slowest="x")]))
+    assert "  slowest tests: x_test 0.25s" in text
+    assert "  slowest tests in the daily run: x_daily_test 0.125s" in text
