@@ -11,15 +11,39 @@
 -- are left out; a refund whose invoice is unknown has no currency and is left out too.
 with
 
-invoices as (
+-- the invoices read once per kind of movement, each filtered to its own dates before anything is
+-- joined: read through one shared CTE, DuckDB would store every invoice before any filter applied,
+-- and an incremental run would pay for the whole history
+billed_invoices as (
 
     select * from {{ ref('stg_billing__invoices') }}
+    where invoice_status not in ('void', 'draft')
+        and created_at < {{ reporting_window_bound('as_of_ts') }}
+        and {{ incremental_months_since('created_at', 'lineage') }}
+
+),
+
+paid_invoices as (
+
+    select * from {{ ref('stg_billing__invoices') }}
+    where invoice_status = 'paid'
+        and coalesce(paid_at, created_at) < {{ reporting_window_bound('as_of_ts') }}
+        and {{ incremental_months_since('coalesce(paid_at, created_at)', 'lineage') }}
 
 ),
 
 refunds as (
 
     select * from {{ ref('stg_billing__refunds') }}
+    where created_at < {{ reporting_window_bound('as_of_ts') }}
+        and {{ incremental_months_since('created_at', 'lineage') }}
+
+),
+
+-- a refund's invoice may be of any month
+refunded_invoices as (
+
+    select * from {{ ref('stg_billing__invoices') }}
 
 ),
 
@@ -41,30 +65,29 @@ fx_rates as (
 
 ),
 
-live_invoices as (
+-- a customer missing from billing_customers is not a test customer: its invoices count
+test_customers as (
 
-    select invoices.*
-
-    from invoices
-    left join customers
-        on invoices.customer_id = customers.customer_id
-    where not coalesce(customers.is_test, false)
+    select customer_id from customers
+    where is_test
 
 ),
 
 billed as (
 
     select
-        invoice_id || '|billed' as revenue_transaction_id,
-        invoice_id,
-        customer_id,
+        billed_invoices.invoice_id || '|billed' as revenue_transaction_id,
+        billed_invoices.invoice_id,
+        billed_invoices.customer_id,
         'billed' as transaction_type,
-        created_at as occurred_at,
-        currency,
-        total as amount_local
+        billed_invoices.created_at as occurred_at,
+        billed_invoices.currency,
+        billed_invoices.total as amount_local
 
-    from live_invoices
-    where invoice_status not in ('void', 'draft')
+    from billed_invoices
+    left join test_customers
+        on billed_invoices.customer_id = test_customers.customer_id
+    where test_customers.customer_id is null
 
 ),
 
@@ -72,16 +95,18 @@ billed as (
 collected as (
 
     select
-        invoice_id || '|collected' as revenue_transaction_id,
-        invoice_id,
-        customer_id,
+        paid_invoices.invoice_id || '|collected' as revenue_transaction_id,
+        paid_invoices.invoice_id,
+        paid_invoices.customer_id,
         'collected' as transaction_type,
-        coalesce(paid_at, created_at) as occurred_at,
-        currency,
-        amount_paid as amount_local
+        coalesce(paid_invoices.paid_at, paid_invoices.created_at) as occurred_at,
+        paid_invoices.currency,
+        paid_invoices.amount_paid as amount_local
 
-    from live_invoices
-    where invoice_status = 'paid'
+    from paid_invoices
+    left join test_customers
+        on paid_invoices.customer_id = test_customers.customer_id
+    where test_customers.customer_id is null
 
 ),
 
@@ -90,17 +115,20 @@ refunded as (
     select
         refunds.refund_id || '|refunded' as revenue_transaction_id,
         refunds.invoice_id,
-        live_invoices.customer_id,
+        refunded_invoices.customer_id,
         'refunded' as transaction_type,
         refunds.created_at as occurred_at,
-        live_invoices.currency,
+        refunded_invoices.currency,
         {{ minor_to_major('refunds.amount_minor', 'currencies.exponent') }} as amount_local
 
     from refunds
-    inner join live_invoices
-        on refunds.invoice_id = live_invoices.invoice_id
+    inner join refunded_invoices
+        on refunds.invoice_id = refunded_invoices.invoice_id
+    left join test_customers
+        on refunded_invoices.customer_id = test_customers.customer_id
     left join currencies
-        on live_invoices.currency = currencies.currency
+        on refunded_invoices.currency = currencies.currency
+    where test_customers.customer_id is null
 
 ),
 
@@ -121,8 +149,6 @@ in_window as (
         {{ month_of('transactions.occurred_at') }} as month
 
     from transactions
-    where transactions.occurred_at < {{ reporting_window_bound('as_of_ts') }}
-        and {{ incremental_months_since('transactions.occurred_at', 'lineage') }}
 
 ),
 
