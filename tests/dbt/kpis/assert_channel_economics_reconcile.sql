@@ -165,25 +165,25 @@ conversions as (
 
 ),
 
+-- each first-touch customer once, whatever its attribution rows: a customer credited in two
+-- channels would count twice in the channels' sums
 churns as (
 
-    select count(*) as churn_movements
+    select coalesce(sum(customer_churns.churn_movements), 0) as churn_movements
 
-    from movements
-    where movements.movement_type = 'churn'
-        and movements.customer_id in (select first_touch_customers.customer_id from first_touch_customers)
+    from first_touch_customers
+    inner join customer_churns
+        on first_touch_customers.customer_id = customer_churns.customer_id
 
 ),
 
 exposure as (
 
-    select count(*) as active_customer_months
+    select coalesce(sum(customer_exposure.active_customer_months), 0) as active_customer_months
 
-    from customer_months
-    cross join reporting_window
-    where customer_months.is_active
-        and customer_months.month < reporting_window.as_of_month
-        and customer_months.customer_id in (select first_touch_customers.customer_id from first_touch_customers)
+    from first_touch_customers
+    inner join customer_exposure
+        on first_touch_customers.customer_id = customer_exposure.customer_id
 
 ),
 
