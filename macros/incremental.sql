@@ -227,8 +227,8 @@
 
 {#- Pre-hook: records the months this run rebuilds (incremental_rebuilt_months), or a single null
     month (every month) when no usable state. Appended, never updated (Spark's Parquet tables cannot
-    delete rows): readers take the latest run's rows. The model's data tests read the same rows, so
-    they test the months the run rewrote (after a run that rebuilt none, those of the run before). -#}
+    delete rows): readers take the latest run's rows. The model's data tests read the months every
+    run since the last complete passing build rewrote (in_rebuilt_months). -#}
 {% macro record_rebuilt_months(domain, month_column) -%}
     {%- if execute -%}
         {%- set months = incremental_rebuilt_months(domain) -%}
@@ -569,8 +569,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A data test on an incremental model reads the rows of the months its latest run rebuilt
-    (every row after a full build): the test's `where` is `__rebuilt_months__(<month column>)`,
+{#- A data test on an incremental model reads the rows of the months rebuilt since the last complete
+    build that passed (every row after a full build): the test's `where` is
+    `__rebuilt_months__(<month column>)`,
     which this override of dbt's get_where_subquery expands (custom macros cannot be called in a
     test's configuration, which is rendered when the project is parsed). -#}
 {% macro get_where_subquery(relation) -%}
@@ -588,22 +589,39 @@
     {{ return(relation) }}
 {%- endmacro %}
 
-{#- The months the model's latest run rebuilt, read when the test is compiled (after the model ran)
-    and written into the filter as constants, so the warehouse prunes the scan of a stored month
-    column. Every row when there is no record at all (a warehouse built before months were
-    recorded) or the latest run rebuilt every month (a null month). -#}
+{#- The months the model's runs rebuilt since the last complete build that passed (the latest
+    `intermediate._tested_loads` record, macros/tested_loads.sql), read when the test is compiled
+    (after the model ran) and written into the filter as constants, so the warehouse prunes the scan
+    of a stored month column. A month rebuilt by a run whose tests failed is therefore read again
+    by every later run until a complete build passes, not only by the run that wrote it. Without
+    such a month (nothing rebuilt since that build), the months of the model's latest run. Every row
+    when there is no record at all (a warehouse built before months were recorded), or when one of
+    those runs rebuilt every month (a null month). -#}
 {% macro in_rebuilt_months(model_name, month_column) -%}
     {%- if not execute or load_relation(rebuilt_months_relation()) is none -%}
         {{ return('true') }}
     {%- endif -%}
+    {%- set passed_at -%}
+        {%- if load_relation(tested_loads_relation()) is none -%}
+            cast('1900-01-01' as {{ dbt.type_timestamp() }})
+        {%- else -%}
+            (select coalesce(max(recorded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ tested_loads_relation() }})
+        {%- endif -%}
+    {%- endset -%}
     {%- set rebuilt = run_query(
-        'select cast(month as ' ~ dbt.type_string() ~ ') from (' ~ rebuilt_months_sql(model_name) ~ ') as rebuilt'
+        'select cast(month as ' ~ dbt.type_string() ~ ') from ' ~ rebuilt_months_relation()
+        ~ " where model_name = '" ~ model_name ~ "' and recorded_at > " ~ passed_at
     ).columns[0].values() -%}
+    {%- if rebuilt | length == 0 -%}
+        {%- set rebuilt = run_query(
+            'select cast(month as ' ~ dbt.type_string() ~ ') from (' ~ rebuilt_months_sql(model_name) ~ ') as rebuilt'
+        ).columns[0].values() -%}
+    {%- endif -%}
     {%- if rebuilt | length == 0 or none in rebuilt -%}
         {{ return('true') }}
     {%- endif -%}
     {%- set literals = [] -%}
-    {%- for month in rebuilt | sort -%}
+    {%- for month in rebuilt | unique | sort -%}
         {%- do literals.append("cast('" ~ month[:10] ~ "' as date)") -%}
     {%- endfor -%}
     {{ return(month_column ~ ' in (' ~ (literals | join(', ')) ~ ')') }}

@@ -92,3 +92,54 @@ def test_the_composite_key_test_reports_exactly_the_repeated_combinations(tmp_pa
             f"select customer_id, usage_date, occurrences from ({compiled.read_text()}) order by 1"
         ).fetchall()
     assert [(c, str(d), n) for c, d, n in reported] == [("cus_thrice", "2030-01-05", 3), ("cus_twice", "2030-01-01", 2)]
+
+
+def _run_key_test(database, target) -> tuple[str, int, str]:
+    """Runs fct_customer_mrr_monthly's key test alone: (status, failures, compiled SQL)."""
+    test = "unique_fct_customer_mrr_monthly_customer_month_id"
+    try:
+        run_dbt(["test"], database, {"as_of": AS_OF}, [test], target_path=target)
+    except BuildError:
+        pass
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    (result,) = [r for r in results if r["unique_id"].split(".")[2] == test]
+    (compiled,) = list((target / "compiled").rglob(f"{test}.sql"))
+    return result["status"], result["failures"], compiled.read_text()
+
+
+def test_mart_tests_read_the_months_rebuilt_since_the_last_complete_passing_build(tmp_path):
+    """A test on an incremental model reads the months its runs rebuilt since the last complete build
+    that passed: a failure in a month one run wrote is reported again by the next run, which
+    rebuilt another month, until a complete build passes (then only the newer months are read)."""
+    database = build_warehouse(FIXTURES / "revenue_usd", tmp_path, AS_OF)
+    with duckdb.connect(str(database)) as con:
+        first, last = con.execute("select min(month), max(month) from marts.fct_customer_mrr_monthly").fetchone()
+        assert first < last
+        # a run after the passing build rewrote the first month with a repeated key (its test failed)
+        con.execute(
+            "insert into marts.fct_customer_mrr_monthly "
+            "select * from marts.fct_customer_mrr_monthly where month = ? limit 1",
+            [first],
+        )
+        con.execute(
+            "insert into intermediate._rebuilt_months values "
+            "('fct_customer_mrr_monthly', ?, timestamp '2999-01-01 00:00:00'), "
+            "('fct_customer_mrr_monthly', ?, timestamp '2999-01-02 00:00:00')",
+            [first, last],
+        )
+    # the next run rebuilt only the last month: the first is still read, and still fails
+    status, failures, compiled = _run_key_test(database, tmp_path / "target_next")
+    assert (status, failures) == ("fail", 1)
+    assert f"cast('{first}' as date)" in compiled and f"cast('{last}' as date)" in compiled
+
+    # after a complete build that passed, a run that rebuilt the last month reads that month alone
+    with duckdb.connect(str(database)) as con:
+        con.execute("insert into intermediate._tested_loads values (null, timestamp '2999-01-03 00:00:00')")
+        con.execute(
+            "insert into intermediate._rebuilt_months values "
+            "('fct_customer_mrr_monthly', ?, timestamp '2999-01-04 00:00:00')",
+            [last],
+        )
+    status, failures, compiled = _run_key_test(database, tmp_path / "target_after_pass")
+    assert (status, failures) == ("pass", 0)
+    assert f"cast('{first}' as date)" not in compiled and f"cast('{last}' as date)" in compiled
