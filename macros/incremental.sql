@@ -590,16 +590,16 @@
 {%- endmacro %}
 
 {#- The months the model's runs rebuilt since the last complete build that passed (the latest
-    `intermediate._tested_loads` record, macros/tested_loads.sql), read when the test is compiled
-    (after the model ran) and written into the filter as constants, so the warehouse prunes the scan
-    of a stored month column. A month rebuilt by a run whose tests failed is therefore read again
-    by every later run until a complete build passes, not only by the run that wrote it. Without
-    such a month (nothing rebuilt since that build), the months of the model's latest run. Every row
-    when there is no record at all (a warehouse built before months were recorded), or when one of
-    those runs rebuilt every month (a null month). -#}
-{% macro in_rebuilt_months(model_name, month_column) -%}
+    `intermediate._tested_loads` record, macros/tested_loads.sql), as 'YYYY-MM-DD' strings in
+    order, or none for every month. Read when a test is compiled, after the model ran. A month
+    rebuilt by a run whose tests failed is therefore read again by every later run until a complete
+    build passes, not only by the run that wrote it. Without such a month (nothing rebuilt since
+    that build), the months of the model's latest run. Every month when there is no record at all
+    (a warehouse built before months were recorded), or when one of those runs rebuilt every month
+    (a null month). -#}
+{% macro months_to_test(model_name) -%}
     {%- if not execute or load_relation(rebuilt_months_relation()) is none -%}
-        {{ return('true') }}
+        {{ return(none) }}
     {%- endif -%}
     {%- set passed_at -%}
         {%- if load_relation(tested_loads_relation()) is none -%}
@@ -618,13 +618,44 @@
         ).columns[0].values() -%}
     {%- endif -%}
     {%- if rebuilt | length == 0 or none in rebuilt -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set months = [] -%}
+    {%- for month in rebuilt -%}
+        {%- do months.append(month[:10]) -%}
+    {%- endfor -%}
+    {{ return(months | unique | sort) }}
+{%- endmacro %}
+
+{#- The filter of a test's `__rebuilt_months__(<month column>)`: the month column is one of the
+    months to test (months_to_test), written in as date constants so that the warehouse prunes the
+    scan of a stored month column; true for every month. -#}
+{% macro in_rebuilt_months(model_name, month_column) -%}
+    {%- set months = months_to_test(model_name) -%}
+    {%- if months is none -%}
         {{ return('true') }}
     {%- endif -%}
     {%- set literals = [] -%}
-    {%- for month in rebuilt | unique | sort -%}
-        {%- do literals.append("cast('" ~ month[:10] ~ "' as date)") -%}
+    {%- for month in months -%}
+        {%- do literals.append("cast('" ~ month ~ "' as date)") -%}
     {%- endfor -%}
     {{ return(month_column ~ ' in (' ~ (literals | join(', ')) ~ ')') }}
+{%- endmacro %}
+
+{#- For a singular test over `lineage` models (whose rebuilt months run from the first one to the
+    last): the month expression is at or after the first month any of them has to test
+    (months_to_test), less `months_before` months for rows the test looks back at; true for every
+    month. -#}
+{% macro since_first_month_to_test(model_names, month_expr, months_before=0) -%}
+    {%- set firsts = [] -%}
+    {%- for model_name in model_names -%}
+        {%- set months = months_to_test(model_name) -%}
+        {%- if months is none -%}
+            {{ return('true') }}
+        {%- endif -%}
+        {%- do firsts.append(months[0]) -%}
+    {%- endfor -%}
+    {{ return(month_expr ~ ' >= ' ~ add_months("cast('" ~ (firsts | min) ~ "' as date)", -months_before)) }}
 {%- endmacro %}
 
 {#- Domain `lineage`, for a monthly model whose month M depends only on rows dated before the end

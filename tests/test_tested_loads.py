@@ -94,52 +94,92 @@ def test_the_composite_key_test_reports_exactly_the_repeated_combinations(tmp_pa
     assert [(c, str(d), n) for c, d, n in reported] == [("cus_thrice", "2030-01-05", 3), ("cus_twice", "2030-01-01", 2)]
 
 
-def _run_key_test(database, target) -> tuple[str, int, str]:
-    """Runs fct_customer_mrr_monthly's key test alone: (status, failures, compiled SQL)."""
-    test = "unique_fct_customer_mrr_monthly_customer_month_id"
+KEY_TEST = "unique_fct_customer_mrr_monthly_customer_month_id"
+ROLL_FORWARD = "assert_customer_mrr_roll_forward"
+
+
+def _run_tests(database, target) -> dict[str, tuple[str, int, str]]:
+    """Runs fct_customer_mrr_monthly's key test and the customer roll-forward alone:
+    {test: (status, failures, compiled SQL)}."""
     try:
-        run_dbt(["test"], database, {"as_of": AS_OF}, [test], target_path=target)
+        run_dbt(["test"], database, {"as_of": AS_OF}, [KEY_TEST, ROLL_FORWARD], target_path=target)
     except BuildError:
         pass
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    (result,) = [r for r in results if r["unique_id"].split(".")[2] == test]
-    (compiled,) = list((target / "compiled").rglob(f"{test}.sql"))
-    return result["status"], result["failures"], compiled.read_text()
+    outcome = {}
+    for result in json.loads((target / "run_results.json").read_text())["results"]:
+        name = result["unique_id"].split(".")[2]
+        if name in (KEY_TEST, ROLL_FORWARD):
+            (compiled,) = list((target / "compiled").rglob(f"{name}.sql"))
+            outcome[name] = (result["status"], result["failures"], compiled.read_text())
+    assert set(outcome) == {KEY_TEST, ROLL_FORWARD}
+    return outcome
+
+
+def _record_rebuilt(con, month, recorded_at: str) -> None:
+    """A run of fct_customer_mrr_monthly and fct_mrr_movements that rebuilt `month` (its first)."""
+    for model in ("fct_customer_mrr_monthly", "fct_mrr_movements"):
+        con.execute(
+            f"insert into intermediate._rebuilt_months values (?, ?, timestamp '{recorded_at}')", [model, month]
+        )
 
 
 def test_mart_tests_read_the_months_rebuilt_since_the_last_complete_passing_build(tmp_path):
     """A test on an incremental model reads the months its runs rebuilt since the last complete build
     that passed: a failure in a month one run wrote is reported again by the next run, which
-    rebuilt another month, until a complete build passes (then only the newer months are read)."""
+    rebuilt a later month, until a complete build passes (then only the newer months are read).
+    The customer roll-forward, a singular test over two such models, reads from the first of
+    their months on (and the month before, to compare with)."""
     database = build_warehouse(FIXTURES / "revenue_usd", tmp_path, AS_OF)
     with duckdb.connect(str(database)) as con:
-        first, last = con.execute("select min(month), max(month) from marts.fct_customer_mrr_monthly").fetchone()
-        assert first < last
-        # a run after the passing build rewrote the first month with a repeated key (its test failed)
+        query = "select distinct month from marts.fct_customer_mrr_monthly order by 1"
+        months = [month for (month,) in con.execute(query).fetchall()]
+        first, last = months[1], months[-1]
+        assert len(months) >= 4
+        # a run after the passing build rewrote months[1] on: one customer-month twice (the key test
+        # fails) and another customer's MRR off by 1 in that month (the roll-forward fails there and
+        # in the month after); its tests failed, so no complete build passed
+        twice, off = con.execute(
+            "select min(customer_id), max(customer_id) from marts.fct_customer_mrr_monthly where month = ? and mrr > 0",
+            [first],
+        ).fetchone()
+        assert twice != off
         con.execute(
             "insert into marts.fct_customer_mrr_monthly "
-            "select * from marts.fct_customer_mrr_monthly where month = ? limit 1",
-            [first],
+            "select * from marts.fct_customer_mrr_monthly where month = ? and customer_id = ?",
+            [first, twice],
         )
         con.execute(
-            "insert into intermediate._rebuilt_months values "
-            "('fct_customer_mrr_monthly', ?, timestamp '2999-01-01 00:00:00'), "
-            "('fct_customer_mrr_monthly', ?, timestamp '2999-01-02 00:00:00')",
-            [first, last],
+            "update marts.fct_customer_mrr_monthly set mrr = mrr + 1 where month = ? and customer_id = ?",
+            [first, off],
         )
-    # the next run rebuilt only the last month: the first is still read, and still fails
-    status, failures, compiled = _run_key_test(database, tmp_path / "target_next")
+        _record_rebuilt(con, first, "2999-01-01 00:00:00")
+        # the next run rebuilt only the last month
+        _record_rebuilt(con, last, "2999-01-02 00:00:00")
+    outcome = _run_tests(database, tmp_path / "target_next")
+    # both months are still read, and both tests still fail
+    status, failures, compiled = outcome[KEY_TEST]
     assert (status, failures) == ("fail", 1)
     assert f"cast('{first}' as date)" in compiled and f"cast('{last}' as date)" in compiled
+    status, failures, compiled = outcome[ROLL_FORWARD]
+    assert status == "fail" and failures >= 1
+    assert f"cast('{first}' as date)" in compiled and f"cast('{last}' as date)" not in compiled
 
     # after a complete build that passed, a run that rebuilt the last month reads that month alone
+    # (and the roll-forward the month before it too)
     with duckdb.connect(str(database)) as con:
         con.execute("insert into intermediate._tested_loads values (null, timestamp '2999-01-03 00:00:00')")
+        _record_rebuilt(con, last, "2999-01-04 00:00:00")
+    outcome = _run_tests(database, tmp_path / "target_after_pass")
+    for test in (KEY_TEST, ROLL_FORWARD):
+        status, failures, compiled = outcome[test]
+        assert (status, failures) == ("pass", 0), test
+        assert f"cast('{first}' as date)" not in compiled and f"cast('{last}' as date)" in compiled, test
+
+    # a wrong MRR in the month the run rebuilt fails the roll-forward
+    with duckdb.connect(str(database)) as con:
         con.execute(
-            "insert into intermediate._rebuilt_months values "
-            "('fct_customer_mrr_monthly', ?, timestamp '2999-01-04 00:00:00')",
-            [last],
+            "update marts.fct_customer_mrr_monthly set mrr = mrr + 1 where month = ? and customer_id = ?",
+            [last, off],
         )
-    status, failures, compiled = _run_key_test(database, tmp_path / "target_after_pass")
-    assert (status, failures) == ("pass", 0)
-    assert f"cast('{first}' as date)" not in compiled and f"cast('{last}' as date)" in compiled
+    status, failures, _ = _run_tests(database, tmp_path / "target_last_month")[ROLL_FORWARD]
+    assert (status, failures) == ("fail", 1)

@@ -1,16 +1,22 @@
 -- For every customer and month: MRR at the end of M = MRR at the end of M-1 + the customer's
--- movements in M (exactly: USD amounts are exact decimals).
+-- movements in M (exactly: USD amounts are exact decimals). After an incremental run it checks the
+-- months from the first one either model rebuilt since the last complete build that passed, and
+-- reads the month before them for the comparison (macros/incremental.sql, months_to_test): earlier
+-- months passed then and have not changed since.
+{%- set checked_models = [ref('fct_customer_mrr_monthly').identifier, ref('fct_mrr_movements').identifier] %}
 with
 
 customer_months as (
 
     select * from {{ ref('fct_customer_mrr_monthly') }}
+    where {{ since_first_month_to_test(checked_models, 'month', 1) }}
 
 ),
 
 movements as (
 
     select * from {{ ref('fct_mrr_movements') }}
+    where {{ since_first_month_to_test(checked_models, 'movement_month') }}
 
 ),
 
@@ -52,3 +58,4 @@ compared as (
 
 select * from compared
 where previous_mrr + mrr_change <> mrr
+    and {{ since_first_month_to_test(checked_models, 'month') }}
