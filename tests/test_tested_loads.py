@@ -96,28 +96,30 @@ def test_the_composite_key_test_reports_exactly_the_repeated_combinations(tmp_pa
 
 KEY_TEST = "unique_fct_customer_mrr_monthly_customer_month_id"
 ROLL_FORWARD = "assert_customer_mrr_roll_forward"
+CREDITS = "assert_attribution_credits_sum_to_one"
+TESTS = (KEY_TEST, ROLL_FORWARD, CREDITS)
 
 
 def _run_tests(database, target) -> dict[str, tuple[str, int, str]]:
-    """Runs fct_customer_mrr_monthly's key test and the customer roll-forward alone:
-    {test: (status, failures, compiled SQL)}."""
+    """Runs fct_customer_mrr_monthly's key test, the customer roll-forward and the attribution
+    credits' test alone: {test: (status, failures, compiled SQL)}."""
     try:
-        run_dbt(["test"], database, {"as_of": AS_OF}, [KEY_TEST, ROLL_FORWARD], target_path=target)
+        run_dbt(["test"], database, {"as_of": AS_OF}, list(TESTS), target_path=target)
     except BuildError:
         pass
     outcome = {}
     for result in json.loads((target / "run_results.json").read_text())["results"]:
         name = result["unique_id"].split(".")[2]
-        if name in (KEY_TEST, ROLL_FORWARD):
+        if name in TESTS:
             (compiled,) = list((target / "compiled").rglob(f"{name}.sql"))
             outcome[name] = (result["status"], result["failures"], compiled.read_text())
-    assert set(outcome) == {KEY_TEST, ROLL_FORWARD}
+    assert set(outcome) == set(TESTS)
     return outcome
 
 
 def _record_rebuilt(con, month, recorded_at: str) -> None:
-    """A run of fct_customer_mrr_monthly and fct_mrr_movements that rebuilt `month` (its first)."""
-    for model in ("fct_customer_mrr_monthly", "fct_mrr_movements"):
+    """A run of the MRR months, the movements and the attribution that rebuilt `month` (its first)."""
+    for model in ("fct_customer_mrr_monthly", "fct_mrr_movements", "fct_attribution"):
         con.execute(
             f"insert into intermediate._rebuilt_months values (?, ?, timestamp '{recorded_at}')", [model, month]
         )
@@ -127,8 +129,8 @@ def test_mart_tests_read_the_months_rebuilt_since_the_last_complete_passing_buil
     """A test on an incremental model reads the months its runs rebuilt since the last complete build
     that passed: a failure in a month one run wrote is reported again by the next run, which
     rebuilt a later month, until a complete build passes (then only the newer months are read).
-    The customer roll-forward, a singular test over two such models, reads from the first of
-    their months on (and the month before, to compare with)."""
+    The customer roll-forward and the attribution credits' test, singular tests over two such
+    models each, read from the first of their months on (the roll-forward the month before too)."""
     database = build_warehouse(FIXTURES / "revenue_usd", tmp_path, AS_OF)
     with duckdb.connect(str(database)) as con:
         query = "select distinct month from marts.fct_customer_mrr_monthly order by 1"
@@ -163,6 +165,9 @@ def test_mart_tests_read_the_months_rebuilt_since_the_last_complete_passing_buil
     status, failures, compiled = outcome[ROLL_FORWARD]
     assert status == "fail" and failures >= 1
     assert f"cast('{first}' as date)" in compiled and f"cast('{last}' as date)" not in compiled
+    status, failures, compiled = outcome[CREDITS]
+    assert (status, failures) == ("pass", 0)
+    assert f"conversion_month >= cast(cast('{first}' as date)" in compiled
 
     # after a complete build that passed, a run that rebuilt the last month reads that month alone
     # (and the roll-forward the month before it too)
@@ -170,7 +175,7 @@ def test_mart_tests_read_the_months_rebuilt_since_the_last_complete_passing_buil
         con.execute("insert into intermediate._tested_loads values (null, timestamp '2999-01-03 00:00:00')")
         _record_rebuilt(con, last, "2999-01-04 00:00:00")
     outcome = _run_tests(database, tmp_path / "target_after_pass")
-    for test in (KEY_TEST, ROLL_FORWARD):
+    for test in TESTS:
         status, failures, compiled = outcome[test]
         assert (status, failures) == ("pass", 0), test
         assert f"cast('{first}' as date)" not in compiled and f"cast('{last}' as date)" in compiled, test

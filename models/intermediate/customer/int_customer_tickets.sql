@@ -1,7 +1,3 @@
--- A table: the health inputs and cost to serve read it, and its key tests, as a view each would
--- link every ticket to its customers again (4.4 M rows at 1,000,000 customers).
-{{ config(materialized='table') }}
-
 -- Support tickets linked to the billing customers of the ticket's company: the ticket's
 -- company_id, or its contact's company when the ticket has none. A ticket of a company with
 -- several billing customers appears once per customer. Test customers, tickets of companies

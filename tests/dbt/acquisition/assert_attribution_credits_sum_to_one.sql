@@ -1,16 +1,22 @@
 -- Every conversion (a customer's `new` movement) has credits summing to 1 (within 1e-9) in each
 -- of the five attribution models; a conversion missing from a model sums to 0 and fails too.
+-- After an incremental run it checks the conversions from the first month that the attribution or
+-- the movements (the conversions' source) rebuilt since the last complete build that passed
+-- (macros/incremental.sql, months_to_test): a conversion's credits are rows of its own month.
+{%- set checked_models = [ref('fct_attribution').identifier, ref('fct_mrr_movements').identifier] %}
 with
 
 conversions as (
 
     select * from {{ ref('int_conversions') }}
+    where {{ since_first_month_to_test(checked_models, 'conversion_month') }}
 
 ),
 
 attribution as (
 
     select * from {{ ref('fct_attribution') }}
+    where {{ since_first_month_to_test(checked_models, 'conversion_month') }}
 
 ),
 
