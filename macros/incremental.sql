@@ -596,9 +596,20 @@
     build passes, not only by the run that wrote it. Without such a month (nothing rebuilt since
     that build), the months of the model's latest run. Every month when there is no record at all
     (a warehouse built before months were recorded), or when one of those runs rebuilt every month
-    (a null month). -#}
+    (a null month). Read once per model while a test is compiled (a singular test asks for each
+    of its filters). -#}
 {% macro months_to_test(model_name) -%}
-    {%- if not execute or load_relation(rebuilt_months_relation()) is none -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set cache = compile_cache() -%}
+    {%- set key = 'months_to_test.' ~ model_name -%}
+    {%- if key not in cache -%}
+        {%- do cache.update({key: read_months_to_test(model_name)}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{%- endmacro %}
+
+{% macro read_months_to_test(model_name) -%}
+    {%- if load_relation(rebuilt_months_relation()) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set passed_at -%}
