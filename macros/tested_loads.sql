@@ -1,13 +1,16 @@
-{#- Data tests on the raw tables check only the rows loaded since the last build that tested
-    everything and passed.
+{#- Data tests on the raw tables check only the rows that no load checked and that were loaded since
+    the last build that tested everything and passed.
 
-    Raw tables are written only by `saas-metrics load`, which types and checks every value and
-    replaces an earlier row that has the same key, so rows already tested cannot change or become
-    duplicates of each other: only the rows loaded since can fail. intermediate._tested_loads
-    keeps the load watermark (latest raw._load_log.loaded_at) of every complete build or test
-    run (no --select or --exclude) in which no node failed or was skipped; every test defined in
-    models/sources/ reads the rows with a later _loaded_at (dbt_project.yml, `where`).
-    A `--full-refresh` run forgets the watermarks, so it tests every raw row again. -#}
+    `saas-metrics load` types and checks every value, rejects a row whose required column is empty
+    or whose primary key repeats within the delivery, and replaces an earlier row that has the same
+    key: a row it wrote (its _loaded_at is the loaded_at of a load in raw._load_log) cannot fail a
+    raw test, which check exactly those rules (not_null on required columns, unique and
+    unique_combination on primary keys; tests/test_tested_loads.py keeps it so). The raw tests read
+    the other rows, written by another process: those with no _loaded_at every time, the others
+    when loaded after the load watermark (latest raw._load_log.loaded_at) that
+    intermediate._tested_loads keeps for every complete build or test run (no --select or
+    --exclude) in which no node failed or was skipped (dbt_project.yml, `where`). A `--full-refresh`
+    run forgets the watermarks, so it tests every such row again. -#}
 
 {% macro tested_loads_relation() -%}
     {{ return(bookkeeping_relation('_tested_loads')) }}

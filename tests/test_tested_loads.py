@@ -1,4 +1,5 @@
-"""Tests on the raw tables read only the rows loaded since the last complete build that passed.
+"""Tests on the raw tables read only the rows no load checked that were loaded since the last
+complete build that passed (or carry no load time).
 
 The loader rejects every row a raw test could fail on, so a bad raw row is written here directly
 into the raw table, as a process other than `saas-metrics load` could: the same web session twice,
@@ -11,7 +12,9 @@ import json
 
 import duckdb
 import pytest
+import yaml
 
+from saas_metrics.contract import load_contract, project_dir
 from saas_metrics.dbt_runner import BuildError, build, run_dbt
 from tests.helpers import FIXTURES, build_warehouse
 
@@ -24,12 +27,12 @@ def _watermarks(database) -> int:
 
 
 def _insert_duplicate_session(database, loaded_at: str) -> None:
-    """Two raw rows with one session_id, loaded at loaded_at."""
+    """Two raw rows with one session_id, loaded at loaded_at (an SQL expression)."""
     with duckdb.connect(str(database)) as con:
         for _ in range(2):
             con.execute(
                 "insert into raw.web_sessions (session_id, anonymous_id, started_at, pageviews, _loaded_at) "
-                f"values ('ses_twice', 'anon_twice', timestamp '2030-01-01 00:00:00', 1, timestamp '{loaded_at}')"
+                f"values ('ses_twice', 'anon_twice', timestamp '2030-01-01 00:00:00', 1, {loaded_at})"
             )
 
 
@@ -42,22 +45,66 @@ def test_raw_tests_read_the_rows_loaded_since_the_last_complete_passing_build(tm
     assert _watermarks(database) == 1
 
     # a bad row dated before the watermark counts as tested: the next build passes and records one
-    _insert_duplicate_session(database, "2000-01-01 00:00:00")
+    _insert_duplicate_session(database, "timestamp '2000-01-01 00:00:00'")
     build(database, as_of=AS_OF, target_path=tmp_path / "target_daily")
     assert _watermarks(database) == 2
 
     # a bad row loaded after the last passing build fails the build, which records no watermark,
     # so the next build tests the same rows again
-    _insert_duplicate_session(database, "2999-01-01 00:00:00")
+    _insert_duplicate_session(database, "timestamp '2999-01-01 00:00:00'")
     with pytest.raises(BuildError):
         build(database, as_of=AS_OF, target_path=tmp_path / "target_new_row")
     assert _watermarks(database) == 2
 
-    # --full-refresh tests every raw row again
+    # --full-refresh tests every raw row no load checked again
     with duckdb.connect(str(database)) as con:
         con.execute("delete from raw.web_sessions where _loaded_at > timestamp '2100-01-01 00:00:00'")
     with pytest.raises(BuildError):
         build(database, as_of=AS_OF, target_path=tmp_path / "target_full", full_refresh=True)
+
+
+def test_raw_tests_skip_the_rows_a_load_checked_and_read_rows_without_a_load_time(tmp_path):
+    """A row with no _loaded_at (written by a process that does not set it) is tested by every
+    build; a row whose _loaded_at is a recorded load's was checked by that load, so even
+    --full-refresh does not read it again."""
+    database = build_warehouse(FIXTURES / "revenue_usd", tmp_path, AS_OF)
+
+    _insert_duplicate_session(database, "null")
+    with pytest.raises(BuildError):
+        build(database, as_of=AS_OF, target_path=tmp_path / "target_no_load_time")
+
+    with duckdb.connect(str(database)) as con:
+        con.execute("delete from raw.web_sessions where session_id = 'ses_twice'")
+    _insert_duplicate_session(database, "(select max(loaded_at) from raw._load_log)")
+    build(database, as_of=AS_OF, target_path=tmp_path / "target_checked", full_refresh=True)
+
+
+def test_every_raw_test_checks_a_rule_the_loader_enforces():
+    """The raw tests skip the rows a load wrote, which is exact only while each of them checks what
+    the loader rejects a row for: a required column's value (not_null) or the primary key (unique,
+    unique_combination). A raw test of anything else must read every row, so it fails here."""
+    contract = load_contract()
+    sources = yaml.safe_load((project_dir() / "models" / "sources" / "_raw__sources.yml").read_text())
+    checked = 0
+    for source in sources["sources"]:
+        for table in source["tables"]:
+            rules = contract[table["name"]]
+            for test in table.get("data_tests", []):
+                ((name, config),) = test.items()
+                assert name == "unique_combination", (table["name"], name)
+                assert tuple(config["arguments"]["columns"]) == rules.primary_key, table["name"]
+                checked += 1
+            for column in table.get("columns", []):
+                for test in column.get("data_tests", []):
+                    name = test if isinstance(test, str) else next(iter(test))
+                    where = f"{table['name']}.{column['name']}: {name}"
+                    assert name in ("not_null", "unique"), where
+                    if name == "not_null":
+                        assert column["name"] in rules.required_columns, where
+                    else:
+                        assert (column["name"],) == rules.primary_key, where
+                    checked += 1
+    assert checked >= 90
 
 
 def test_the_composite_key_test_reports_exactly_the_repeated_combinations(tmp_path):
