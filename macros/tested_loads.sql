@@ -3,8 +3,8 @@
 
     `saas-metrics load` types and checks every value, rejects a row whose required column is empty
     or whose primary key repeats within the delivery, and replaces an earlier row that has the same
-    key: a row it wrote (its _loaded_at is the loaded_at of a load in raw._load_log) cannot fail a
-    raw test, which check exactly those rules (not_null on required columns, unique and
+    key: a row it wrote (its _loaded_at is the loaded_at of a load in raw._load_log) cannot fail the
+    raw tests, which check exactly those rules (not_null on required columns, unique and
     unique_combination on primary keys; tests/test_tested_loads.py keeps it so). The raw tests read
     the other rows, written by another process: those with no _loaded_at every time, the others
     when loaded after the load watermark (latest raw._load_log.loaded_at) that
